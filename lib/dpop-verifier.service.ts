@@ -1,0 +1,252 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, KeyObject, type webcrypto } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import {
+  DPOP_LOGGER_CONTEXT,
+  DPOP_OPTIONS,
+  DPOP_PROOF_TYPE,
+  MAX_RSA_MODULUS_BITS,
+  MIN_RSA_MODULUS_BITS,
+  PRIVATE_JWK_MEMBERS,
+  SUPPORTED_ALGORITHMS,
+  type AlgorithmProfile,
+  type DpopAlgorithm,
+} from './dpop.constants.js';
+import { DpopProofError, DpopStoreUnavailableError, type DpopCheck } from './dpop.errors.js';
+import type { ResolvedDpopOptions } from './dpop.options.js';
+import { DpopNonceService } from './dpop-nonce.service.js';
+import { signatureCheck, type SignatureCheck } from './dpop-signature.util.js';
+import { DpopStore } from './dpop.store.js';
+import { normalizeHtu, stripQueryAndFragment } from './htu.util.js';
+import { jwkThumbprint } from './jwk-thumbprint.util.js';
+import type {
+  DpopProofClaims,
+  DpopProofHeader,
+  DpopVerifyRequest,
+  DpopVerifyResult,
+} from './interfaces/dpop-verify.interface.js';
+
+/** Three base64url segments, nothing else: one compact JWS. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** The members of a public key that RFC 7638 hashes, by key type. */
+const PUBLIC_MEMBERS = { EC: ['crv', 'x', 'y'], RSA: ['e', 'n'], OKP: ['crv', 'x'] } as const;
+const URL_CACHE_SIZE = 1000;
+
+/** What a proof's protected header yields once checked; cached by the header's exact text. */
+interface KeyEntry {
+  readonly header: DpopProofHeader;
+  readonly jwk: Readonly<JWK>;
+  readonly jkt: string;
+  readonly check: SignatureCheck;
+}
+
+function refuse(check: DpopCheck, description: string): DpopProofError {
+  return new DpopProofError('invalid_dpop_proof', check, description);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** Adds to a bounded map, dropping the oldest entry when it is full. */
+function remember<K, V>(map: Map<K, V>, size: number, key: K, value: V): void {
+  if (size <= 0) return;
+  if (map.size >= size) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+}
+
+/**
+ * Verifies DPoP proofs: every check of RFC 9449 §4.3 (and draft-03 §4.2),
+ * cheap ones first and the replay record last, so a proof that fails any
+ * check consumes nothing.
+ * @publicApi
+ */
+@Injectable()
+export class DpopVerifierService {
+  private readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
+  private readonly allowed: ReadonlyMap<string, AlgorithmProfile>;
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly targets = new Map<string, string | undefined>();
+
+  constructor(
+    @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
+    private readonly store: DpopStore,
+    private readonly nonces: DpopNonceService,
+  ) {
+    this.allowed = new Map(options.algorithms.map((alg) => [alg, SUPPORTED_ALGORITHMS[alg]]));
+  }
+
+  /** The accepted algorithms, for the `algs` parameter of a `WWW-Authenticate` challenge. */
+  get algorithms(): readonly DpopAlgorithm[] {
+    return this.options.algorithms;
+  }
+
+  /**
+   * Checks `proof` (the `DPoP` header value) against `request` and records
+   * it as used. Resolves with the proof's key, thumbprint, header and
+   * claims; rejects with a {@link DpopProofError} naming the failed check,
+   * or a {@link DpopStoreUnavailableError} when the replay store is down.
+   */
+  async verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
+    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+      throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
+    }
+    if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
+    if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
+    if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
+
+    const headerEnd = proof.indexOf('.');
+    const signingInputEnd = proof.indexOf('.', headerEnd + 1);
+    const headerSegment = proof.slice(0, headerEnd);
+    const key = this.keys.get(headerSegment) ?? (await this.loadKey(headerSegment, proof));
+
+    const signingInput = Buffer.from(proof.slice(0, signingInputEnd), 'latin1');
+    const signature = Buffer.from(proof.slice(signingInputEnd + 1), 'base64url');
+    if (!key.check(signingInput, signature)) throw refuse('signature', 'DPoP proof signature is invalid');
+
+    const claims = this.readClaims(proof);
+    if (claims.htm !== request.method) throw refuse('htm', 'DPoP proof htm does not match the request method');
+    this.checkHtu(claims.htu, request.url);
+    this.checkIat(claims.iat);
+    if (request.accessToken !== undefined) this.checkAth(claims.ath, request);
+    this.checkNonce(claims.nonce, request.requireNonce ?? this.options.nonce.required);
+    if (request.jkt !== undefined && request.jkt !== key.jkt) {
+      throw refuse('key_binding', 'DPoP proof key does not match the key the token is bound to');
+    }
+    await this.recordUse(key.jkt, claims);
+    return { jkt: key.jkt, jwk: key.jwk, header: key.header, claims };
+  }
+
+  /** Checks a protected header and imports its key. Runs once per distinct header. */
+  private async loadKey(headerSegment: string, proof: string): Promise<KeyEntry> {
+    let header: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(proof) as Record<string, unknown>;
+    } catch {
+      throw refuse('format', 'DPoP proof header is not a JSON object');
+    }
+    if (header.typ !== DPOP_PROOF_TYPE) throw refuse('typ', 'DPoP proof typ must be dpop+jwt');
+    const alg = header.alg;
+    const profile = typeof alg === 'string' ? this.allowed.get(alg) : undefined;
+    if (!profile) throw refuse('alg', 'DPoP proof alg is not an accepted asymmetric algorithm');
+    if (header.crit !== undefined) throw refuse('format', 'DPoP proof header has crit parameters, none are supported');
+
+    const jwk = header.jwk;
+    if (!isObject(jwk)) throw refuse('jwk', 'DPoP proof jwk header is missing');
+    if (jwk.kty === 'oct' || PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
+      throw refuse('jwk', 'DPoP proof jwk must be a public key');
+    }
+    if (jwk.kty !== profile.kty || (profile.crv !== undefined && jwk.crv !== profile.crv)) {
+      throw refuse('alg', 'DPoP proof alg does not fit the jwk key type');
+    }
+    if (jwk.alg !== undefined && jwk.alg !== alg) throw refuse('alg', 'DPoP proof alg differs from the jwk alg');
+    if (jwk.use !== undefined && jwk.use !== 'sig') throw refuse('jwk', 'DPoP proof jwk is not a signing key');
+
+    const publicJwk: JWK = { kty: profile.kty };
+    for (const member of PUBLIC_MEMBERS[profile.kty]) {
+      if (typeof jwk[member] !== 'string') throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
+      publicJwk[member] = jwk[member];
+    }
+    let keyObject: KeyObject;
+    try {
+      keyObject = KeyObject.from((await importJWK(publicJwk, alg as string)) as webcrypto.CryptoKey);
+    } catch {
+      throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
+    }
+    if (profile.kty === 'RSA') {
+      const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (bits < MIN_RSA_MODULUS_BITS || bits > MAX_RSA_MODULUS_BITS) {
+        throw refuse('jwk', `DPoP proof RSA key must be ${MIN_RSA_MODULUS_BITS} to ${MAX_RSA_MODULUS_BITS} bits`);
+      }
+    }
+    const entry: KeyEntry = {
+      header: deepFreeze(header) as unknown as DpopProofHeader,
+      jwk: deepFreeze(publicJwk),
+      jkt: await jwkThumbprint(publicJwk),
+      check: signatureCheck(profile, keyObject),
+    };
+    remember(this.keys, this.options.keyCacheSize, headerSegment, entry);
+    return entry;
+  }
+
+  private readClaims(proof: string): DpopProofClaims {
+    let claims: Record<string, unknown>;
+    try {
+      claims = decodeJwt(proof) as Record<string, unknown>;
+    } catch {
+      throw refuse('format', 'DPoP proof payload is not a JSON object');
+    }
+    const { jti, htm, htu, iat } = claims;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > this.options.maxJtiLength) {
+      throw refuse('claims', `DPoP proof jti must be a string of 1 to ${this.options.maxJtiLength} characters`);
+    }
+    if (typeof htm !== 'string') throw refuse('claims', 'DPoP proof htm must be a string');
+    if (typeof htu !== 'string') throw refuse('claims', 'DPoP proof htu must be a string');
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw refuse('claims', 'DPoP proof iat must be a number');
+    return claims as DpopProofClaims;
+  }
+
+  private checkHtu(htu: string, url: string): void {
+    const target = stripQueryAndFragment(url);
+    let expected = this.targets.get(target);
+    if (expected === undefined && !this.targets.has(target)) {
+      expected = normalizeHtu(target);
+      remember(this.targets, URL_CACHE_SIZE, target, expected);
+    }
+    if (expected !== undefined && (htu === target || normalizeHtu(htu) === expected)) return;
+    this.logger.debug(
+      `DPoP htu mismatch: the proof names ${JSON.stringify(htu.slice(0, 200))}, the request URL is ` +
+        `${JSON.stringify(target.slice(0, 200))}${expected === undefined ? ' (not an absolute http(s) URL)' : ''}. ` +
+        'Behind a proxy, configure the public base URL.',
+    );
+    throw refuse('htu', 'DPoP proof htu does not match the request URL');
+  }
+
+  private checkIat(iat: number): void {
+    const now = this.options.now() / 1000;
+    if (iat < now - this.options.maxProofAge) throw refuse('iat', 'DPoP proof iat is too old');
+    if (iat > now + this.options.maxClockSkew) throw refuse('iat', 'DPoP proof iat is in the future');
+  }
+
+  private checkAth(ath: unknown, request: DpopVerifyRequest): void {
+    if (ath === undefined) {
+      if (request.requireAth ?? this.options.requireAth) throw refuse('ath', 'DPoP proof ath is missing');
+      return;
+    }
+    const expected = createHash('sha256').update(String(request.accessToken)).digest('base64url');
+    if (ath !== expected) throw refuse('ath', 'DPoP proof ath does not match the access token');
+  }
+
+  private checkNonce(nonce: unknown, required: boolean): void {
+    if (nonce === undefined) {
+      if (required)
+        throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', this.nonces.issue());
+      return;
+    }
+    if (typeof nonce !== 'string' || !this.nonces.check(nonce)) {
+      throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is invalid or stale', this.nonces.issue());
+    }
+  }
+
+  /** Atomic insert-if-absent of hash(jkt, jti), kept while the proof could still be accepted. */
+  private async recordUse(jkt: string, claims: DpopProofClaims): Promise<void> {
+    const id = createHash('sha256').update(jkt).update('\0').update(claims.jti).digest('base64url');
+    const expiresAt = Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000);
+    let fresh: boolean;
+    try {
+      fresh = await this.store.rememberProof(id, expiresAt);
+    } catch (error) {
+      this.logger.error('DpopStore could not record a proof; refusing it (fail closed).', error as Error);
+      throw new DpopStoreUnavailableError(error);
+    }
+    if (!fresh) throw refuse('replay', 'DPoP proof has already been used');
+  }
+}

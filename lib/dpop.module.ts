@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './dpop.options.js';
+import { DPOP_OPTIONS } from './dpop.constants.js';
+import { DpopConfigurableModule, DPOP_MODULE_OPTIONS } from './dpop.module-definition.js';
+import { DpopNonceService } from './dpop-nonce.service.js';
+import { DpopStore, MemoryDpopStore } from './dpop.store.js';
+import { DpopVerifierService } from './dpop-verifier.service.js';
+import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
+
+/**
+ * DPoP for Nest. `DpopModule.forRoot(options)` or
+ * `DpopModule.forRootAsync({ imports, inject, useFactory })`, with
+ * `isGlobal: true` to make its providers visible everywhere. Options are
+ * checked when the app starts: a wrong one fails the boot with a message
+ * that names it.
+ * @publicApi
+ */
+@Module({
+  providers: [
+    {
+      provide: DPOP_OPTIONS,
+      useFactory: (options: DpopModuleOptions) => resolveDpopOptions(options),
+      inject: [DPOP_MODULE_OPTIONS],
+    },
+    {
+      provide: DpopStore,
+      useFactory: (options: ResolvedDpopOptions) =>
+        options.store ?? new MemoryDpopStore({ maxEntries: DPOP_DEFAULTS.memoryStoreMaxEntries, now: options.now }),
+      inject: [DPOP_OPTIONS],
+    },
+    DpopNonceService,
+    DpopVerifierService,
+  ],
+  exports: [DPOP_OPTIONS, DpopStore, DpopNonceService, DpopVerifierService],
+})
+export class DpopModule extends DpopConfigurableModule {}

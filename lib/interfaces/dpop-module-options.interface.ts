@@ -1,0 +1,98 @@
+import type { DpopAlgorithm } from '../dpop.constants.js';
+import type { DpopStore } from '../dpop.store.js';
+
+/**
+ * Server nonce settings (RFC 9449 §8, §9). Nonces are stateless: an HMAC of a
+ * time step under `secret`, so every instance that shares the secret accepts
+ * the nonces of the others.
+ * @publicApi
+ */
+export interface DpopNonceOptions {
+  /**
+   * Demand a server nonce in every proof. A proof without one, or with a
+   * stale or wrong one, fails with `use_dpop_nonce` and the error carries a
+   * fresh nonce for the client to retry with.
+   * @default false
+   */
+  required?: boolean;
+  /**
+   * HMAC secret, at least 32 bytes (a string is taken as UTF-8). Give every
+   * instance the same secret when you run more than one.
+   * @default a random secret made at start-up (single instance only)
+   */
+  secret?: string | Uint8Array;
+  /**
+   * Length of one time step, in seconds. A new nonce is issued each step.
+   * @default 60
+   */
+  stepSeconds?: number;
+  /**
+   * How many steps a nonce stays valid, counting the one it was issued in.
+   * With the defaults a nonce lives between 2 and 3 minutes.
+   * @default 3
+   */
+  acceptedSteps?: number;
+}
+
+/**
+ * Options of {@link DpopModule}. Every field is optional; the defaults follow
+ * RFC 9449 and are listed on each field.
+ * @publicApi
+ */
+export interface DpopModuleOptions {
+  /**
+   * JWS algorithms accepted for proofs. Only asymmetric algorithms can be
+   * listed; `none` and HS* are refused at start-up.
+   * @default ['ES256','ES384','ES512','PS256','PS384','PS512','RS256','RS384','RS512','EdDSA','Ed25519']
+   */
+  algorithms?: DpopAlgorithm[];
+  /**
+   * Longest `DPoP` header value accepted, in characters. Long enough for an
+   * RSA-8192 key; anything longer is refused before it is decoded.
+   * @default 8192
+   */
+  maxProofLength?: number;
+  /**
+   * Longest `jti` accepted, in characters (RFC 9449 §11.1 asks servers to
+   * refuse needlessly large values).
+   * @default 256
+   */
+  maxJtiLength?: number;
+  /**
+   * How old a proof's `iat` may be, in seconds. The replay record of a proof
+   * is kept exactly this long after its `iat`.
+   * @default 60
+   */
+  maxProofAge?: number;
+  /**
+   * How far in the future a proof's `iat` may be, in seconds (client clocks run fast).
+   * @default 30
+   */
+  maxClockSkew?: number;
+  /**
+   * Demand the `ath` claim whenever an access token is presented (RFC 9449).
+   * Set `false` to accept draft-03 clients that send no `ath`; an `ath` that
+   * is present is still checked.
+   * @default true
+   */
+  requireAth?: boolean;
+  /** Server nonce settings. */
+  nonce?: DpopNonceOptions;
+  /**
+   * How many imported client keys to keep, keyed by the proof's exact
+   * protected header, so a returning client costs one signature check.
+   * @default 1000
+   */
+  keyCacheSize?: number;
+  /**
+   * Where replay records go. Give a shared store (e.g. the TypeORM one) when
+   * several instances serve the same clients.
+   * @default a MemoryDpopStore holding up to 100,000 records
+   */
+  store?: DpopStore;
+  /**
+   * The clock, in milliseconds since the epoch. Meant for tests.
+   * @default Date.now
+   */
+  now?: () => number;
+}
