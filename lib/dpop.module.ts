@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './dpop.options.js';
 import { DPOP_OPTIONS } from './dpop.constants.js';
-import { DpopConfigurableModule, DPOP_MODULE_OPTIONS } from './dpop.module-definition.js';
+import { DpopConfigurableModule, DPOP_MODULE_OPTIONS, type DPOP_OPTIONS_TYPE } from './dpop.module-definition.js';
 import { DpopNonceService } from './dpop-nonce.service.js';
 import { DpopStore, MemoryDpopStore } from './dpop.store.js';
 import { DpopVerifierService } from './dpop-verifier.service.js';
@@ -33,4 +33,9 @@ import type { DpopModuleOptions } from './interfaces/dpop-module-options.interfa
   ],
   exports: [DPOP_OPTIONS, DpopStore, DpopNonceService, DpopVerifierService],
 })
-export class DpopModule extends DpopConfigurableModule {}
+export class DpopModule extends DpopConfigurableModule {
+  /** Registers the module with `options` (every one optional) and `isGlobal`. */
+  static override forRoot(options: typeof DPOP_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -59,7 +59,11 @@ export class MemoryDpopStore extends DpopStore {
   }
 
   rememberProof(key: string, expiresAt: number): Promise<boolean> {
-    return Promise.resolve(this.insertIfAbsent(key, expiresAt));
+    try {
+      return Promise.resolve(this.insertIfAbsent(key, expiresAt));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   private insertIfAbsent(key: string, expiresAt: number): boolean {

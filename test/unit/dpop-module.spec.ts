@@ -1,0 +1,156 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  DpopConfigurationError,
+  DpopModule,
+  DpopNonceService,
+  DpopStore,
+  DpopVerifierService,
+  MemoryDpopStore,
+  type DpopModuleOptions,
+} from '../../lib/index.js';
+import { makeKey, signProof } from '../helpers/proofs.js';
+
+/** A user's provider that gets the library's services by constructor type only. */
+@Injectable()
+class OrdersService {
+  constructor(
+    readonly verifier: DpopVerifierService,
+    readonly nonces: DpopNonceService,
+  ) {}
+}
+
+@Injectable()
+class AppConfig {
+  readonly maxProofAge = 120;
+}
+
+@Module({ providers: [AppConfig], exports: [AppConfig] })
+class AppConfigModule {}
+
+class DpopOptionsFactory {
+  createDpopOptions(): DpopModuleOptions {
+    return { maxClockSkew: 5, requireAth: false };
+  }
+}
+
+describe('DpopModule', () => {
+  it('canary: a provider injected by constructor type resolves (decorator metadata works under Vitest)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DpopModule.forRoot()],
+      providers: [OrdersService],
+    }).compile();
+    const orders = moduleRef.get(OrdersService);
+    expect(orders.verifier).toBeInstanceOf(DpopVerifierService);
+    expect(orders.nonces).toBeInstanceOf(DpopNonceService);
+    expect(orders.verifier).toBe(moduleRef.get(DpopVerifierService));
+  });
+
+  it('forRoot() works with defaults and a memory store, and verifies a proof', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [DpopModule.forRoot()] }).compile();
+    expect(moduleRef.get(DpopStore)).toBeInstanceOf(MemoryDpopStore);
+    const proof = await signProof(await makeKey('ES256'), {
+      htm: 'GET',
+      htu: 'https://api.example.com/x',
+      iat: Math.floor(Date.now() / 1000),
+    });
+    await expect(
+      moduleRef.get(DpopVerifierService).verify(proof, { method: 'GET', url: 'https://api.example.com/x' }),
+    ).resolves.toHaveProperty('jkt');
+  });
+
+  it('forRoot() uses the store it is given', async () => {
+    const store = new MemoryDpopStore({ maxEntries: 10 });
+    const moduleRef = await Test.createTestingModule({ imports: [DpopModule.forRoot({ store })] }).compile();
+    expect(moduleRef.get(DpopStore)).toBe(store);
+  });
+
+  it('forRootAsync({ imports, inject, useFactory }) builds options from another provider', async () => {
+    let seen: AppConfig | undefined;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DpopModule.forRootAsync({
+          imports: [AppConfigModule],
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => {
+            seen = config;
+            return { maxProofAge: config.maxProofAge };
+          },
+        }),
+      ],
+    }).compile();
+    expect(seen).toBeInstanceOf(AppConfig);
+    const verifier = moduleRef.get(DpopVerifierService);
+    const key = await makeKey('ES256');
+    const iat = Math.floor(Date.now() / 1000) - 100; // too old for the default 60 s, fine for 120 s
+    await expect(
+      verifier.verify(await signProof(key, { htm: 'GET', htu: 'https://a.example/', iat }), {
+        method: 'GET',
+        url: 'https://a.example/',
+      }),
+    ).resolves.toBeDefined();
+  });
+
+  it('forRootAsync({ useClass }) calls createDpopOptions()', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DpopModule.forRootAsync({ useClass: DpopOptionsFactory })],
+    }).compile();
+    const verifier = moduleRef.get(DpopVerifierService);
+    const key = await makeKey('ES256');
+    const base = { htm: 'GET', htu: 'https://a.example/' };
+    const ahead = await signProof(key, { ...base, iat: Math.floor(Date.now() / 1000) + 20 });
+    await expect(verifier.verify(ahead, { method: 'GET', url: base.htu })).rejects.toMatchObject({ check: 'iat' });
+    const noAth = await signProof(key, { ...base, iat: Math.floor(Date.now() / 1000) });
+    await expect(verifier.verify(noAth, { method: 'GET', url: base.htu, accessToken: 't' })).resolves.toBeDefined();
+  });
+
+  it('isGlobal: true makes the services visible to modules that do not import DpopModule', async () => {
+    @Module({ providers: [OrdersService], exports: [OrdersService] })
+    class OrdersModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [DpopModule.forRoot({ isGlobal: true }), OrdersModule],
+    }).compile();
+    expect(moduleRef.get(OrdersService).verifier).toBeInstanceOf(DpopVerifierService);
+  });
+
+  it('without isGlobal, a module that does not import DpopModule cannot resolve its services', async () => {
+    @Module({ providers: [OrdersService] })
+    class OrdersModule {}
+    await expect(Test.createTestingModule({ imports: [DpopModule.forRoot(), OrdersModule] }).compile()).rejects.toThrow(
+      /DpopVerifierService/,
+    );
+  });
+
+  it.each([
+    [{ maxProofAge: -5 }, /"maxProofAge" must be an integer from 1 to 86400 \(got number -5\)/],
+    [{ maxProofAge: '60' }, /"maxProofAge" must be an integer/],
+    [{ maxClockSkew: 1.5 }, /"maxClockSkew"/],
+    [{ maxProofLength: 10 }, /"maxProofLength" must be an integer from 256/],
+    [{ maxJtiLength: 0 }, /"maxJtiLength"/],
+    [{ keyCacheSize: -1 }, /"keyCacheSize"/],
+    [{ requireAth: 'yes' }, /"requireAth" must be true or false/],
+    [{ algorithms: [] }, /"algorithms" must be a non-empty array/],
+    [{ algorithms: ['HS256'] }, /"algorithms" contains "HS256".*asymmetric signature algorithm/],
+    [{ algorithms: ['none'] }, /"algorithms" contains "none"/],
+    [{ algorithms: ['ES256K'] }, /"algorithms" contains "ES256K", which is not one of ES256/],
+    [{ nonce: { secret: 'short' } }, /"nonce.secret" must be at least 32 bytes long \(got 5\)/],
+    [{ nonce: { stepSeconds: 0 } }, /"nonce.stepSeconds"/],
+    [{ nonce: { acceptedSteps: 0 } }, /"nonce.acceptedSteps"/],
+    [{ nonce: { requried: true } }, /"nonce.requried" is not an option; known options are nonce.required/],
+    [{ nonce: true }, /"nonce" must be an object/],
+    [{ maxProofAgeSeconds: 60 }, /"maxProofAgeSeconds" is not an option; known options are algorithms/],
+    [{ store: {} }, /"store" must be a DpopStore instance/],
+    [{ now: 5 }, /"now" must be a function/],
+  ])('a wrong option fails the boot with a message naming it: %j', async (options, message) => {
+    const boot = Test.createTestingModule({
+      imports: [DpopModule.forRoot(options as unknown as DpopModuleOptions)],
+    }).compile();
+    await expect(boot).rejects.toBeInstanceOf(DpopConfigurationError);
+    await expect(
+      Test.createTestingModule({
+        imports: [DpopModule.forRootAsync({ useFactory: () => options as unknown as DpopModuleOptions })],
+      }).compile(),
+    ).rejects.toThrow(message);
+  });
+});

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Nest needs legacy decorators and their design:paramtypes metadata; without
+// emitDecoratorMetadata Nest silently injects undefined (see the canary test).
+export default defineConfig({
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.spec.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+        },
+      },
+    ],
+  },
+});
