@@ -15,8 +15,14 @@ export default defineConfig({
         test: {
           name: 'package',
           include: ['test/package/**/*.spec.ts'],
-          testTimeout: 240_000,
-          hookTimeout: 240_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'consumer',
+          include: ['test/package/**/*.consumer.ts'],
+          testTimeout: 300_000,
         },
       },
     ],

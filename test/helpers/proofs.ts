@@ -32,16 +32,19 @@ export interface ProofParts {
   claims?: Record<string, unknown>;
 }
 
+/** Drops members set to undefined, so a test can remove a required one. */
+function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
+}
+
 /** Signs a proof with jose; header and claims default to a valid proof for `htm`/`htu` at `iat`. */
 export function signProof(
   key: TestKey,
   base: { htm: string; htu: string; iat: number },
   parts: ProofParts = {},
 ): Promise<string> {
-  const claims = { jti: randomUUID(), htm: base.htm, htu: base.htu, iat: base.iat, ...parts.claims };
-  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
-  const header = { typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...parts.header };
-  for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name as 'typ'];
+  const claims = withoutUndefined({ jti: randomUUID(), htm: base.htm, htu: base.htu, iat: base.iat, ...parts.claims });
+  const header = withoutUndefined({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...parts.header });
   return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
 }
 

@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The built package (dist/, through the exports map) loads both ways:
+ * `import` and `require` (Node's require(esm), as a CommonJS app does).
+ * `npm test` builds dist/ first.
+ */
+const EXPORTS = [
+  'DpopModule',
+  'DpopVerifierService',
+  'DpopNonceService',
+  'DpopStore',
+  'MemoryDpopStore',
+  'jwkThumbprint',
+];
+
+function run(script: string): string {
+  return execFileSync(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8', stdio: 'pipe' }).trim();
+}
+
+describe('built package', () => {
+  it('exists (npm run build wrote dist/)', () => {
+    expect(existsSync('dist/index.js')).toBe(true);
+    expect(existsSync('dist/index.d.ts')).toBe(true);
+  });
+
+  it('loads with import through the exports map', () => {
+    const out = run(`import('nestjs-dpop').then((m) => console.log(JSON.stringify(Object.keys(m))))`);
+    expect(JSON.parse(out)).toEqual(expect.arrayContaining(EXPORTS));
+  });
+
+  it('loads with require (require(esm)) through the exports map', () => {
+    const out = run(`const m = require('nestjs-dpop'); console.log(JSON.stringify(Object.keys(m)))`);
+    expect(JSON.parse(out)).toEqual(expect.arrayContaining(EXPORTS));
+  });
+
+  it('refuses deep imports (only the public entry is exported)', () => {
+    expect(() => run(`require('nestjs-dpop/dist/dpop.options.js')`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  });
+});
