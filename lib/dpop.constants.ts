@@ -49,3 +49,6 @@ export const DPOP_OPTIONS = Symbol('DPOP_OPTIONS');
 
 /** Logger context used by every part of the module. @internal */
 export const DPOP_LOGGER_CONTEXT = 'DpopModule';
+
+/** Metadata key of `@DpopBound()`. @internal */
+export const DPOP_BOUND_METADATA = 'dpop:bound';

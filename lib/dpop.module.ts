@@ -6,6 +6,15 @@ import { DpopNonceService } from './dpop-nonce.service.js';
 import { DpopStore, MemoryDpopStore } from './dpop.store.js';
 import { DpopVerifierService } from './dpop-verifier.service.js';
 import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
+import { AccessTokenVerifier, createAccessTokenVerifier } from './access-token/access-token.verifier.js';
+import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
+
+/** Stands in when no `accessToken` option is set; the guard refuses to start then. */
+class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
+  verify(): Promise<never> {
+    return Promise.reject(new Error('DpopModule option "accessToken" is not set.'));
+  }
+}
 
 /**
  * DPoP for Nest. `DpopModule.forRoot(options)` or
@@ -28,10 +37,24 @@ import type { DpopModuleOptions } from './interfaces/dpop-module-options.interfa
         options.store ?? new MemoryDpopStore({ maxEntries: DPOP_DEFAULTS.memoryStoreMaxEntries, now: options.now }),
       inject: [DPOP_OPTIONS],
     },
+    {
+      provide: AccessTokenVerifier,
+      useFactory: (options: ResolvedDpopOptions) =>
+        options.accessToken ? createAccessTokenVerifier(options.accessToken) : new UnconfiguredAccessTokenVerifier(),
+      inject: [DPOP_OPTIONS],
+    },
     DpopNonceService,
     DpopVerifierService,
+    DpopAccessTokenService,
   ],
-  exports: [DPOP_OPTIONS, DpopStore, DpopNonceService, DpopVerifierService],
+  exports: [
+    DPOP_OPTIONS,
+    DpopStore,
+    DpopNonceService,
+    DpopVerifierService,
+    AccessTokenVerifier,
+    DpopAccessTokenService,
+  ],
 })
 export class DpopModule extends DpopConfigurableModule {
   /** Registers the module with `options` (every one optional) and `isGlobal`. */

@@ -3,6 +3,8 @@ import { SUPPORTED_ALGORITHMS, type DpopAlgorithm } from './dpop.constants.js';
 import { DpopConfigurationError } from './dpop.errors.js';
 import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
 import type { DpopStore } from './dpop.store.js';
+import type { AccessTokenOptions } from './access-token/access-token.interface.js';
+import type { JkuOptions } from './confirmation/jku-fetcher.js';
 
 /**
  * Options after defaults are merged and every value is checked.
@@ -26,6 +28,14 @@ export interface ResolvedDpopOptions {
   readonly keyCacheSize: number;
   readonly store?: DpopStore;
   readonly now: () => number;
+  readonly accessToken?: AccessTokenOptions;
+  readonly accessTokenCache: { readonly maxEntries: number; readonly maxTtlSeconds: number };
+  readonly maxAccessTokenLength: number;
+  /** `publicUrl` without a trailing slash. */
+  readonly publicUrl?: string;
+  readonly trustProxy: boolean;
+  readonly resolveKid?: DpopModuleOptions['resolveKid'];
+  readonly jku?: JkuOptions;
 }
 
 /** The default values, in one place. @publicApi */
@@ -39,6 +49,9 @@ export const DPOP_DEFAULTS = Object.freeze({
   nonce: Object.freeze({ required: false, stepSeconds: 60, acceptedSteps: 3 }),
   keyCacheSize: 1000,
   memoryStoreMaxEntries: 100_000,
+  accessTokenCache: Object.freeze({ maxEntries: 10_000, maxTtlSeconds: 300 }),
+  maxAccessTokenLength: 16_384,
+  trustProxy: false,
 });
 
 const OPTION_NAMES = [
@@ -52,6 +65,13 @@ const OPTION_NAMES = [
   'keyCacheSize',
   'store',
   'now',
+  'accessToken',
+  'accessTokenCache',
+  'maxAccessTokenLength',
+  'publicUrl',
+  'trustProxy',
+  'resolveKid',
+  'jku',
 ] as const satisfies readonly (keyof DpopModuleOptions)[];
 const NONCE_OPTION_NAMES = ['required', 'secret', 'stepSeconds', 'acceptedSteps'] as const;
 
@@ -120,12 +140,109 @@ function nonceSecret(value: unknown): Uint8Array | undefined {
   return Uint8Array.from(bytes);
 }
 
+function fn<T>(option: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') fail(option, `must be a function (got ${describe(value)})`);
+  return value;
+}
+
 function store(value: unknown): DpopStore | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || typeof (value as DpopStore).rememberProof !== 'function') {
     fail('store', `must be a DpopStore instance, e.g. new MemoryDpopStore() (got ${describe(value)})`);
   }
   return value as DpopStore;
+}
+
+function url(option: string, value: unknown, protocols: string[]): URL {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !protocols.includes(parsed.protocol)) {
+    fail(
+      option,
+      `must be an absolute ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL (got ${describe(value)})`,
+    );
+  }
+  return parsed;
+}
+
+function object(option: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(option, `must be an object (got ${describe(value)})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function nonEmptyString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0)
+    fail(option, `must be a non-empty string (got ${describe(value)})`);
+  return value;
+}
+
+function accessToken(value: unknown): AccessTokenOptions | undefined {
+  if (value === undefined) return undefined;
+  const options = object('accessToken', value);
+  switch (options.type) {
+    case 'jwt': {
+      checkUnknownKeys(
+        options,
+        ['type', 'issuer', 'audience', 'jwksUri', 'keys', 'algorithms', 'clockTolerance', 'typ'],
+        'accessToken.',
+      );
+      if (options.issuer === undefined) fail('accessToken.issuer', 'is required for JWT access tokens');
+      if (options.audience === undefined) fail('accessToken.audience', 'is required for JWT access tokens');
+      if ((options.jwksUri === undefined) === (options.keys === undefined)) {
+        fail('accessToken.jwksUri', 'or accessToken.keys must be given (exactly one of them)');
+      }
+      if (options.jwksUri !== undefined) url('accessToken.jwksUri', options.jwksUri, ['https:', 'http:']);
+      if (options.keys !== undefined && (!Array.isArray(options.keys) || options.keys.length === 0)) {
+        fail('accessToken.keys', 'must be a non-empty array of public JWKs');
+      }
+      break;
+    }
+    case 'introspection':
+      checkUnknownKeys(options, ['type', 'endpoint', 'clientId', 'clientSecret', 'timeoutMs', 'ca'], 'accessToken.');
+      url('accessToken.endpoint', options.endpoint, ['https:', 'http:']);
+      nonEmptyString('accessToken.clientId', options.clientId);
+      nonEmptyString('accessToken.clientSecret', options.clientSecret);
+      integer('accessToken.timeoutMs', options.timeoutMs, 3000, 1, 60_000);
+      break;
+    case 'custom':
+      checkUnknownKeys(options, ['type', 'verify'], 'accessToken.');
+      if (typeof options.verify !== 'function') fail('accessToken.verify', 'must be a function (token) => claims');
+      break;
+    default:
+      fail('accessToken.type', `must be 'jwt', 'introspection' or 'custom' (got ${describe(options.type)})`);
+  }
+  return Object.freeze({ ...options }) as unknown as AccessTokenOptions;
+}
+
+function publicUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = url('publicUrl', value, ['https:', 'http:']);
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    fail('publicUrl', 'must have no query, fragment or credentials');
+  }
+  return (value as string).replace(/\/+$/, '');
+}
+
+function jku(value: unknown): JkuOptions | undefined {
+  if (value === undefined) return undefined;
+  const options = object('jku', value);
+  checkUnknownKeys(options, ['allowedHosts', 'timeoutMs', 'maxBytes', 'cacheSeconds', 'ca'], 'jku.');
+  if (
+    !Array.isArray(options.allowedHosts) ||
+    options.allowedHosts.some((host) => typeof host !== 'string' || host === '')
+  ) {
+    fail('jku.allowedHosts', 'must be an array of host names');
+  }
+  integer('jku.timeoutMs', options.timeoutMs, 3000, 1, 60_000);
+  integer('jku.maxBytes', options.maxBytes, 65_536, 256, 1_048_576);
+  integer('jku.cacheSeconds', options.cacheSeconds, 300, 0, 86_400);
+  return Object.freeze({ ...options }) as unknown as JkuOptions;
 }
 
 /**
@@ -165,5 +282,33 @@ export function resolveDpopOptions(options: DpopModuleOptions = {}): ResolvedDpo
     keyCacheSize: integer('keyCacheSize', options.keyCacheSize, DPOP_DEFAULTS.keyCacheSize, 0, 1_000_000),
     store: store(options.store),
     now: options.now ?? Date.now,
+    accessToken: accessToken(options.accessToken),
+    accessTokenCache: Object.freeze({
+      maxEntries: integer(
+        'accessTokenCache.maxEntries',
+        options.accessTokenCache?.maxEntries,
+        DPOP_DEFAULTS.accessTokenCache.maxEntries,
+        0,
+        10_000_000,
+      ),
+      maxTtlSeconds: integer(
+        'accessTokenCache.maxTtlSeconds',
+        options.accessTokenCache?.maxTtlSeconds,
+        DPOP_DEFAULTS.accessTokenCache.maxTtlSeconds,
+        0,
+        86_400,
+      ),
+    }),
+    maxAccessTokenLength: integer(
+      'maxAccessTokenLength',
+      options.maxAccessTokenLength,
+      DPOP_DEFAULTS.maxAccessTokenLength,
+      64,
+      1_048_576,
+    ),
+    publicUrl: publicUrl(options.publicUrl),
+    trustProxy: boolean('trustProxy', options.trustProxy, DPOP_DEFAULTS.trustProxy),
+    resolveKid: fn('resolveKid', options.resolveKid),
+    jku: jku(options.jku),
   });
 }

@@ -20,3 +20,29 @@ export type {
   DpopProofHeader,
   DpopProofClaims,
 } from './interfaces/dpop-verify.interface.js';
+export { DpopGuard } from './dpop.guard.js';
+export { DpopBound } from './dpop-bound.decorator.js';
+export { Dpop } from './dpop.decorator.js';
+export type { DpopContext, DpopBoundOptions } from './interfaces/dpop-context.interface.js';
+export { AccessTokenVerifier, AccessTokenError } from './access-token/access-token.verifier.js';
+export { DpopAccessTokenService, type VerifiedAccessToken } from './access-token/dpop-access-token.service.js';
+export type {
+  AccessTokenClaims,
+  AccessTokenOptions,
+  JwtAccessTokenOptions,
+  IntrospectionAccessTokenOptions,
+  CustomAccessTokenOptions,
+} from './access-token/access-token.interface.js';
+export {
+  createConfirmation,
+  parseConfirmation,
+  resolveConfirmation,
+  verifyPossession,
+  ConfirmationError,
+  type Confirmation,
+  type ConfirmationInput,
+  type ConfirmationKey,
+  type ConfirmationResolvers,
+  type ParsedConfirmation,
+} from './confirmation/confirmation.js';
+export type { JkuOptions } from './confirmation/jku-fetcher.js';

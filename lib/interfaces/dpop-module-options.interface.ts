@@ -1,3 +1,6 @@
+import type { JWK } from 'jose';
+import type { AccessTokenOptions } from '../access-token/access-token.interface.js';
+import type { JkuOptions } from '../confirmation/jku-fetcher.js';
 import type { DpopAlgorithm } from '../dpop.constants.js';
 import type { DpopStore } from '../dpop.store.js';
 
@@ -90,6 +93,42 @@ export interface DpopModuleOptions {
    * @default a MemoryDpopStore holding up to 100,000 records
    */
   store?: DpopStore;
+  /**
+   * How `DpopGuard` verifies access tokens: `{ type: 'jwt', issuer, audience,
+   * jwksUri | keys }`, `{ type: 'introspection', endpoint, clientId,
+   * clientSecret }` (RFC 7662) or `{ type: 'custom', verify }`.
+   * Required when the guard is used.
+   */
+  accessToken?: AccessTokenOptions;
+  /**
+   * Verified access tokens are cached (never past their `exp`) so a token
+   * reused across requests is verified once.
+   * @default { maxEntries: 10000, maxTtlSeconds: 300 }
+   */
+  accessTokenCache?: { maxEntries?: number; maxTtlSeconds?: number };
+  /**
+   * Longest `Authorization` credential accepted, in characters.
+   * @default 16384
+   */
+  maxAccessTokenLength?: number;
+  /**
+   * The public URL the API is reached at, with any path prefix a proxy
+   * strips, e.g. `https://api.example.com/v1`. The URL a proof must name
+   * (`htu`) is this plus the request path. Set it behind a proxy.
+   * @default built from the request (see `trustProxy`)
+   */
+  publicUrl?: string;
+  /**
+   * Without `publicUrl`, build the URL from `X-Forwarded-Proto`,
+   * `X-Forwarded-Host` and `X-Forwarded-Prefix`. Only when a proxy you
+   * control sets (and overwrites) them.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /** Resolves `cnf.kid` (RFC 7800 §3.4) to the public JWK it names. */
+  resolveKid?: (kid: string) => Promise<JWK | undefined> | JWK | undefined;
+  /** Accept `cnf.jku` (RFC 7800 §3.5) from these hosts, with these limits. @default refused */
+  jku?: JkuOptions;
   /**
    * The clock, in milliseconds since the epoch. Meant for tests.
    * @default Date.now

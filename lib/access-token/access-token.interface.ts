@@ -1,0 +1,55 @@
+import type { JWK, JWTPayload } from 'jose';
+import type { Confirmation } from '../confirmation/confirmation.js';
+
+/** Claims of a verified access token (JWT claims or an introspection response). @publicApi */
+export interface AccessTokenClaims extends JWTPayload {
+  cnf?: Confirmation;
+  /** From RFC 7662 introspection: `DPoP` or `Bearer`. */
+  token_type?: string;
+  scope?: string;
+  client_id?: string;
+  [claim: string]: unknown;
+}
+
+/** Verify access tokens as JWTs signed by the authorization server (RFC 9068). @publicApi */
+export interface JwtAccessTokenOptions {
+  type: 'jwt';
+  /** Expected `iss`. */
+  issuer: string | string[];
+  /** Expected `aud`. */
+  audience: string | string[];
+  /** URL of the issuer's JWK set (fetched and cached by jose). Give this or `keys`. */
+  jwksUri?: string;
+  /** The issuer's public keys. Give this or `jwksUri`. */
+  keys?: JWK[];
+  /** @default ['ES256','ES384','ES512','PS256','PS384','PS512','RS256','RS384','RS512','EdDSA','Ed25519'] */
+  algorithms?: string[];
+  /** Seconds of leeway for `exp`/`nbf`/`iat`. @default 5 */
+  clockTolerance?: number;
+  /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked */
+  typ?: string;
+}
+
+/** Verify access tokens with RFC 7662 introspection. @publicApi */
+export interface IntrospectionAccessTokenOptions {
+  type: 'introspection';
+  /** The introspection endpoint URL. */
+  endpoint: string;
+  /** Client credentials for the endpoint (HTTP Basic, RFC 7662 §2.1). */
+  clientId: string;
+  clientSecret: string;
+  /** @default 3000 */
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) to trust for the endpoint. */
+  ca?: string | Buffer | (string | Buffer)[];
+}
+
+/** Verify access tokens with your own function. @publicApi */
+export interface CustomAccessTokenOptions {
+  type: 'custom';
+  /** Resolve the token's claims, or `undefined`/`null` when the token is not valid. */
+  verify: (token: string) => Promise<AccessTokenClaims | null | undefined> | AccessTokenClaims | null | undefined;
+}
+
+/** How access tokens are verified. @publicApi */
+export type AccessTokenOptions = JwtAccessTokenOptions | IntrospectionAccessTokenOptions | CustomAccessTokenOptions;
