@@ -6,6 +6,8 @@ import type { ResolvedDpopOptions } from './dpop.options.js';
 /** Longest nonce worth checking; ours are far shorter. @internal */
 const MAX_NONCE_LENGTH = 64;
 const MAC_BYTES = 16;
+/** base64url of MAC_BYTES bytes. */
+const MAC_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * Issues and checks server nonces (RFC 9449 §8, §9) without state: a nonce
@@ -51,9 +53,9 @@ export class DpopNonceService {
     if (step.toString(36) !== nonce.slice(0, dot)) return false;
     const age = this.currentStep() - step;
     if (age < 0 || age >= this.acceptedSteps) return false;
-    const expected = Buffer.from(this.mac(step), 'latin1');
-    const given = Buffer.from(nonce.slice(dot + 1), 'latin1');
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    const mac = nonce.slice(dot + 1);
+    if (!MAC_PATTERN.test(mac)) return false;
+    return timingSafeEqual(Buffer.from(this.mac(step), 'latin1'), Buffer.from(mac, 'latin1'));
   }
 
   private currentStep(): number {

@@ -48,12 +48,33 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Freezes a parsed JSON value and everything in it, without recursion (depth is the client's choice). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
+      Object.freeze(next);
+      for (const member of Object.values(next)) pending.push(member);
+    }
   }
   return value;
+}
+
+/** Byte length of each public-key member, where the key type fixes it. */
+const MEMBER_BYTES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 };
+
+/**
+ * True when `value` is the one canonical base64url spelling of its bytes
+ * (no padding, no leading zero byte for an RSA integer, the exact length
+ * for a curve coordinate), so one key has exactly one thumbprint.
+ */
+function canonicalMember(value: string, member: string, crv: unknown): boolean {
+  const bytes = Buffer.from(value, 'base64url');
+  if (bytes.length === 0 || bytes.toString('base64url') !== value) return false;
+  if (member === 'n' || member === 'e') return bytes[0] !== 0;
+  const expected = typeof crv === 'string' ? MEMBER_BYTES[crv] : undefined;
+  return expected === undefined || bytes.length === expected;
 }
 
 /** Adds to a bounded map, dropping the oldest entry when it is full. */
@@ -152,8 +173,11 @@ export class DpopVerifierService {
 
     const publicJwk: JWK = { kty: profile.kty };
     for (const member of PUBLIC_MEMBERS[profile.kty]) {
-      if (typeof jwk[member] !== 'string') throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
-      publicJwk[member] = jwk[member];
+      const value = jwk[member];
+      if (typeof value !== 'string' || (member !== 'crv' && !canonicalMember(value, member, jwk.crv))) {
+        throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
+      }
+      publicJwk[member] = value;
     }
     let keyObject: KeyObject;
     try {
@@ -162,10 +186,13 @@ export class DpopVerifierService {
       throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
     }
     if (profile.kty === 'RSA') {
-      const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+      const { modulusLength: bits = 0, publicExponent: e = 0n } = keyObject.asymmetricKeyDetails ?? {};
       if (bits < MIN_RSA_MODULUS_BITS || bits > MAX_RSA_MODULUS_BITS) {
         throw refuse('jwk', `DPoP proof RSA key must be ${MIN_RSA_MODULUS_BITS} to ${MAX_RSA_MODULUS_BITS} bits`);
       }
+      // A huge exponent makes every signature check slow (CPU exhaustion); real keys use 65537.
+      if (e < 3n || e > 0xffffffffn || e % 2n === 0n)
+        throw refuse('jwk', 'DPoP proof RSA key has an unusual public exponent');
     }
     const entry: KeyEntry = {
       header: deepFreeze(header) as unknown as DpopProofHeader,
@@ -225,15 +252,23 @@ export class DpopVerifierService {
     if (ath !== expected) throw refuse('ath', 'DPoP proof ath does not match the access token');
   }
 
+  /**
+   * Where nonces are required, a missing, wrong or stale one asks the client
+   * to retry with a fresh nonce (`use_dpop_nonce`). Where they are not, a
+   * nonce that is present must still be one of ours, but no nonce is handed
+   * out: a server that gave a client a nonce may not accept its proofs
+   * without one afterwards (RFC 9449 §11.3).
+   */
   private checkNonce(nonce: unknown, required: boolean): void {
     if (nonce === undefined) {
-      if (required)
+      if (required) {
         throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', this.nonces.issue());
+      }
       return;
     }
-    if (typeof nonce !== 'string' || !this.nonces.check(nonce)) {
-      throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is invalid or stale', this.nonces.issue());
-    }
+    if (typeof nonce === 'string' && this.nonces.check(nonce)) return;
+    if (!required) throw refuse('nonce', 'DPoP proof nonce is not one this server issued');
+    throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is invalid or stale', this.nonces.issue());
   }
 
   /** Atomic insert-if-absent of hash(jkt, jti), kept while the proof could still be accepted. */

@@ -127,6 +127,7 @@ export class DpopGuard implements CanActivate {
     if (authorization.length === 0) throw new Refusal(undefined, 'no Authorization header');
 
     const header = authorization[0]!.trim();
+    if (header === '') throw new Refusal('invalid_request', 'empty Authorization header');
     const space = header.indexOf(' ');
     const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
     const token = space === -1 ? '' : header.slice(space + 1).trim();

@@ -49,6 +49,10 @@ describe('DpopNonceService', () => {
     expect(nonces.check(`0${step}.${mac}`)).toBe(false);
     expect(nonces.check(`${step}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`)).toBe(false);
     expect(nonces.check(`${step}.${mac}x`)).toBe(false);
+    // characters that alias the MAC's bytes when read as latin1
+    expect(nonces.check(`${step}.${[...mac].map((c) => String.fromCharCode(c.charCodeAt(0) + 256)).join('')}`)).toBe(
+      false,
+    );
     for (const junk of ['', '.', 'abc', `${step}.`, '.abc', 'x'.repeat(1000), `${step}.${mac}.${mac}`]) {
       expect(nonces.check(junk)).toBe(false);
     }

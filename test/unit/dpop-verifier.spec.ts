@@ -218,6 +218,24 @@ describe('DpopVerifierService: every check fails closed', () => {
       'jwk',
       async () => sign({ header: { jwk: { ...es256.publicJwk, x: es256.publicJwk.y } } }),
     ],
+    [
+      'a jwk x with padding',
+      'jwk',
+      async () => sign({ header: { jwk: { ...es256.publicJwk, x: `${es256.publicJwk.x}=` } } }),
+    ],
+    [
+      'a jwk x with a leading zero byte',
+      'jwk',
+      async () =>
+        sign({
+          header: {
+            jwk: {
+              ...es256.publicJwk,
+              x: Buffer.concat([Buffer.alloc(1), Buffer.from(es256.publicJwk.x!, 'base64url')]).toString('base64url'),
+            },
+          },
+        }),
+    ],
     ['a jwk of another key', 'signature', async () => sign({ header: { jwk: other.publicJwk } })],
     [
       'a tampered payload',
@@ -275,6 +293,26 @@ describe('DpopVerifierService: every check fails closed', () => {
     const signature = createSign('sha256').update(`${h}.${p}`).sign(privateKey).toString('base64url');
     const error = await refusal(verifier.verify(`${h}.${p}.${signature}`, request));
     expect(error.check).toBe('jwk');
+  });
+
+  it('refuses an RSA key with a huge public exponent (CPU exhaustion) and one with an even exponent', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = publicKey.export({ format: 'jwk' });
+    for (const e of [Buffer.alloc(256, 0xff), Buffer.from([0x01, 0x00, 0x00])]) {
+      const h = b64({ typ: 'dpop+jwt', alg: 'RS256', jwk: { ...jwk, e: e.toString('base64url') } });
+      const error = await refusal(verifier.verify(`${h}.${b64(claims())}.${'A'.repeat(342)}`, request));
+      expect(error.check).toBe('jwk');
+    }
+  });
+
+  it('handles a deeply nested header member without a crash', async () => {
+    const { verifier: roomy } = await verifierWith({ maxProofLength: 65_536 });
+    const deep = `${'['.repeat(12_000)}${']'.repeat(12_000)}`;
+    const h = Buffer.from(
+      `{"typ":"dpop+jwt","alg":"ES256","jwk":${JSON.stringify(es256.publicJwk)},"z":${deep}}`,
+    ).toString('base64url');
+    const error = await refusal(roomy.verify(`${h}.${b64(claims())}.${'A'.repeat(86)}`, request));
+    expect(error.check).toBe('signature');
   });
 
   it('a refused proof consumes nothing: the same proof is accepted once the request matches', async () => {
@@ -392,10 +430,13 @@ describe('DpopVerifierService: nonces', () => {
     expect(error.nonce).not.toBe(old);
   });
 
-  it('checks a nonce that is present even when nonces are not required, and can be required per request', async () => {
+  it('checks a nonce that is present even when nonces are not required (without handing one out), and can be required per request', async () => {
     const { verifier } = await verifierWith();
     const bad = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }, { claims: { nonce: 'made-up' } });
-    expect((await refusal(verifier.verify(bad, { method: 'GET', url: HTU }))).code).toBe('use_dpop_nonce');
+    const badError = await refusal(verifier.verify(bad, { method: 'GET', url: HTU }));
+    expect(badError.code).toBe('invalid_dpop_proof');
+    expect(badError.check).toBe('nonce');
+    expect(badError.nonce).toBeUndefined();
     const none = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
     expect((await refusal(verifier.verify(none, { method: 'GET', url: HTU, requireNonce: true }))).code).toBe(
       'use_dpop_nonce',
