@@ -37,6 +37,8 @@ class Refusal {
     readonly error: ChallengeError | undefined,
     readonly reason: string,
     readonly nonce?: string,
+    /** The client used the Bearer scheme on a route that allows it: the error goes on the Bearer challenge. */
+    readonly bearer = false,
   ) {}
 }
 
@@ -140,15 +142,18 @@ export class DpopGuard implements CanActivate {
     if (scheme === 'bearer' && !route.allowBearer)
       throw new Refusal('invalid_token', 'Bearer tokens are not accepted here');
 
+    const bearer = scheme === 'bearer';
     let verified;
     try {
       verified = await this.tokens.verify(token);
     } catch (error) {
-      if (error instanceof AccessTokenError) throw new Refusal('invalid_token', error.message);
+      if (error instanceof AccessTokenError) throw new Refusal('invalid_token', error.message, undefined, bearer);
       throw error;
     }
-    if (scheme === 'bearer') {
-      if (verified.jkt !== undefined) throw new Refusal('invalid_token', 'a key-bound token was presented as Bearer');
+    if (bearer) {
+      if (verified.jkt !== undefined) {
+        throw new Refusal('invalid_token', 'a key-bound token was presented as Bearer', undefined, true);
+      }
       return { scheme: 'Bearer', accessToken: token, token: verified.claims };
     }
     if (verified.jkt === undefined)
@@ -189,11 +194,14 @@ export class DpopGuard implements CanActivate {
     }
     this.logger.debug(`DPoP request refused (${refusal.error ?? 'no credentials'}): ${refusal.reason}`);
     const adapter = this.adapterHost.httpAdapter;
-    const params = refusal.error
-      ? `error="${refusal.error}", error_description="${DESCRIPTIONS[refusal.error]}", ${this.challengeAlgs}`
-      : this.challengeAlgs;
-    const challenges = route.allowBearer ? `DPoP ${params}, Bearer` : `DPoP ${params}`;
-    adapter.setHeader(response, 'WWW-Authenticate', challenges);
+    const params = refusal.error ? `error="${refusal.error}", error_description="${DESCRIPTIONS[refusal.error]}"` : '';
+    const dpopChallenge = `DPoP ${params && !refusal.bearer ? `${params}, ` : ''}${this.challengeAlgs}`;
+    const bearerChallenge = refusal.bearer ? `Bearer ${params}` : 'Bearer';
+    adapter.setHeader(
+      response,
+      'WWW-Authenticate',
+      route.allowBearer ? `${dpopChallenge}, ${bearerChallenge}` : dpopChallenge,
+    );
     if (refusal.nonce !== undefined) {
       adapter.setHeader(response, 'DPoP-Nonce', refusal.nonce);
       adapter.setHeader(response, 'Cache-Control', 'no-store');

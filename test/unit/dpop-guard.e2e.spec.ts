@@ -276,6 +276,11 @@ describe.each(['express', 'fastify'] as const)('DpopGuard on %s', (adapter) => {
       expect(res.status).toBe(401);
       expect(res.json().error).toBe('invalid_token');
     }
+    const mixed = await send(`${base}/api/mixed`, { headers: { authorization: `Bearer ${bound}` } });
+    // RFC 6750 §3: the error goes on the challenge of the scheme the client used
+    expect(mixed.headers['www-authenticate']).toMatch(
+      /^DPoP algs="[^"]+", Bearer error="invalid_token", error_description="The access token is not valid"$/,
+    );
   });
 
   it('downgrade: an unbound token with the DPoP scheme is refused; as Bearer it passes where allowed', async () => {

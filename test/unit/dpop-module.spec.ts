@@ -142,6 +142,26 @@ describe('DpopModule', () => {
     [{ maxProofAgeSeconds: 60 }, /"maxProofAgeSeconds" is not an option; known options are algorithms/],
     [{ store: {} }, /"store" must be a DpopStore instance/],
     [{ now: 5 }, /"now" must be a function/],
+    [{ accessToken: { type: 'jwt', audience: 'a', jwksUri: 'https://as/jwks' } }, /"accessToken.issuer" is required/],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a' } },
+      /"accessToken.jwksUri" or accessToken.keys must be given/,
+    ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', jwksUri: 'ftp://x/' } },
+      /"accessToken.jwksUri" must be an absolute https or http URL/,
+    ],
+    [
+      { accessToken: { type: 'introspection', endpoint: 'https://as/i', clientId: 'c' } },
+      /"accessToken.clientSecret" must be a non-empty string/,
+    ],
+    [{ accessToken: { type: 'custom' } }, /"accessToken.verify" must be a function/],
+    [{ accessToken: { type: 'saml' } }, /"accessToken.type" must be 'jwt', 'introspection' or 'custom'/],
+    [{ publicUrl: 'https://api.example.com/v1?x=1' }, /"publicUrl" must have no query/],
+    [{ publicUrl: 'api.example.com' }, /"publicUrl" must be an absolute https or http URL/],
+    [{ trustProxy: 1 }, /"trustProxy" must be true or false/],
+    [{ jku: { allowedHosts: 'a.example' } }, /"jku.allowedHosts" must be an array/],
+    [{ resolveKid: {} }, /"resolveKid" must be a function/],
   ])('a wrong option fails the boot with a message naming it: %j', async (options, message) => {
     const boot = Test.createTestingModule({
       imports: [DpopModule.forRoot(options as unknown as DpopModuleOptions)],
