@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AccessTokenError, DpopAccessTokenService, DpopModule, type AccessTokenClaims } from '../../lib/index.js';
 import { RFC9449_EXAMPLE } from '../helpers/proofs.js';
@@ -59,5 +60,35 @@ describe('DpopAccessTokenService', () => {
     await expect(tokens.verify('nope')).rejects.toBeInstanceOf(AccessTokenError);
     await expect(tokens.verify('bad-cnf')).rejects.toThrow(/symmetric key/);
     expect(calls).toEqual(['nope', 'nope', 'bad-cnf']);
+  });
+});
+
+describe('JWT access tokens with local keys', () => {
+  it('checks signature, issuer, audience and algorithms', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DpopModule.forRoot({
+          accessToken: {
+            type: 'jwt',
+            issuer: 'https://as.example.com',
+            audience: 'api',
+            keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }],
+            algorithms: ['ES256'],
+          },
+        }),
+      ],
+    }).compile();
+    const tokens = moduleRef.get(DpopAccessTokenService);
+    const mint = (iss: string, aud: string) =>
+      new SignJWT({ cnf: { jkt: RFC9449_EXAMPLE.jkt } })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setExpirationTime('1m')
+        .sign(privateKey);
+    expect((await tokens.verify(await mint('https://as.example.com', 'api'))).jkt).toBe(RFC9449_EXAMPLE.jkt);
+    await expect(tokens.verify(await mint('https://evil.example.com', 'api'))).rejects.toBeInstanceOf(AccessTokenError);
+    await expect(tokens.verify(await mint('https://as.example.com', 'other'))).rejects.toBeInstanceOf(AccessTokenError);
   });
 });

@@ -85,6 +85,7 @@ let jkt: string;
 let jkuServer: TestServer;
 let tls: { key: string; cert: string };
 const jkuKeys: JWK[] = [];
+const jkuHits: string[] = [];
 
 async function mint(claims: Record<string, unknown>, lifetime = '5m'): Promise<string> {
   return new SignJWT(claims)
@@ -112,8 +113,10 @@ beforeAll(async () => {
   const decoy = await exportJWK((await generateKeyPair('ES256')).publicKey);
   jkuKeys.push({ ...clientJwk, kid: 'client-key' }, { ...decoy, kid: 'decoy' });
   jkuServer = await httpsServer(tls, (req, _body, res) => {
+    jkuHits.push(req.url ?? '');
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/one') res.end(JSON.stringify({ keys: [jkuKeys[0]] }));
+    if (req.url === '/slow') return; // never answers
+    if (req.url?.startsWith('/one')) res.end(JSON.stringify({ keys: [jkuKeys[0]] }));
     else if (req.url === '/big') res.end(JSON.stringify({ keys: [jkuKeys[0]], pad: 'x'.repeat(100_000) }));
     else res.end(JSON.stringify({ keys: jkuKeys }));
   });
@@ -127,7 +130,7 @@ function jwtOptions(extra: DpopModuleOptions = {}): DpopModuleOptions {
   return {
     accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, jwksUri: `${jwks.url}/jwks` },
     resolveKid: (kid) => (kid === 'client-kid' ? clientJwk : undefined),
-    jku: { allowedHosts: [new URL(jkuServer.url).host], ca: tls.cert },
+    jku: { allowedHosts: [new URL(jkuServer.url).host], ca: tls.cert, timeoutMs: 500 },
     ...extra,
   };
 }
@@ -316,6 +319,14 @@ describe.each(['express', 'fastify'] as const)('DpopGuard on %s', (adapter) => {
       expect((await call({ jku: `${jkuServer.url}/big` })).json().error).toBe('invalid_token');
       expect((await call({ jku: 'https://evil.example/keys' })).json().error).toBe('invalid_token');
       expect((await call({ jku: jkuServer.url.replace('https:', 'http:') })).json().error).toBe('invalid_token');
+    });
+    it('cnf.jku: a set is fetched once and reused; a server that does not answer times out as invalid_token', async () => {
+      const path = `/one?${adapter}`;
+      for (let i = 0; i < 3; i++) expect((await call({ jku: `${jkuServer.url}${path}` })).status).toBe(200);
+      expect(jkuHits.filter((hit) => hit === path)).toHaveLength(1);
+      const started = Date.now();
+      expect((await call({ jku: `${jkuServer.url}/slow` })).json().error).toBe('invalid_token');
+      expect(Date.now() - started).toBeLessThan(3000);
     });
     it('cnf.jwe: a symmetric key cannot confirm a DPoP proof → invalid_token', async () => {
       const recipient = await exportJWK((await generateKeyPair('ECDH-ES+A256KW')).publicKey);
