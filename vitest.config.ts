@@ -13,6 +13,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'db',
+          include: ['test/db/**/*.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'package',
           include: ['test/package/**/*.spec.ts'],
         },

@@ -1,5 +1,21 @@
 /**
- * Where replay records live. Swap it by giving `store` in the module
+ * A refresh token's key binding (RFC 9449 §5): the token is stored only as
+ * a hash.
+ * @publicApi
+ */
+export interface RefreshTokenBinding {
+  /** `hashRefreshToken(refreshToken)`: base64url SHA-256, 43 characters. */
+  tokenHash: string;
+  /** Thumbprint of the key the refresh token is bound to. */
+  jkt: string;
+  /** The client the token was issued to. */
+  clientId: string;
+  /** When the binding (and the refresh token) expires, in ms since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * Where replay records and refresh-token bindings live. Swap it by giving `store` in the module
  * options (or by providing `DpopStore` yourself): the class doubles as the
  * injection token.
  * @publicApi
@@ -15,6 +31,15 @@ export abstract class DpopStore {
    * @param expiresAt when the record may be forgotten, in ms since the epoch
    */
   abstract rememberProof(key: string, expiresAt: number): Promise<boolean>;
+
+  /** Stores (or replaces) the key binding of a refresh token. */
+  abstract saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void>;
+
+  /** The binding of a refresh token hash, or undefined when there is none or it has expired. */
+  abstract findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined>;
+
+  /** Forgets a refresh token's binding (e.g. when the token is rotated or revoked). */
+  abstract deleteRefreshTokenBinding(tokenHash: string): Promise<void>;
 }
 
 /** Options of {@link MemoryDpopStore}. @publicApi */
@@ -38,6 +63,7 @@ export interface MemoryDpopStoreOptions {
  */
 export class MemoryDpopStore extends DpopStore {
   private readonly records = new Map<string, number>();
+  private readonly bindings = new Map<string, RefreshTokenBinding>();
   private readonly maxEntries: number;
   private readonly now: () => number;
   /** No record expires before this; lets a full store refuse without a scan. */
@@ -64,6 +90,28 @@ export class MemoryDpopStore extends DpopStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
+    const now = this.now();
+    if (!this.bindings.has(binding.tokenHash) && this.bindings.size >= this.maxEntries) {
+      for (const [hash, existing] of this.bindings) if (existing.expiresAt <= now) this.bindings.delete(hash);
+      if (this.bindings.size >= this.maxEntries) {
+        return Promise.reject(new Error(`MemoryDpopStore is full (${this.maxEntries} refresh-token bindings).`));
+      }
+    }
+    this.bindings.set(binding.tokenHash, { ...binding });
+    return Promise.resolve();
+  }
+
+  findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined> {
+    const binding = this.bindings.get(tokenHash);
+    return Promise.resolve(binding && binding.expiresAt > this.now() ? { ...binding } : undefined);
+  }
+
+  deleteRefreshTokenBinding(tokenHash: string): Promise<void> {
+    this.bindings.delete(tokenHash);
+    return Promise.resolve();
   }
 
   private insertIfAbsent(key: string, expiresAt: number): boolean {

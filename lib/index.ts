@@ -1,7 +1,7 @@
 export { DpopModule } from './dpop.module.js';
 export { DpopVerifierService } from './dpop-verifier.service.js';
 export { DpopNonceService } from './dpop-nonce.service.js';
-export { DpopStore, MemoryDpopStore, type MemoryDpopStoreOptions } from './dpop.store.js';
+export { DpopStore, MemoryDpopStore, type MemoryDpopStoreOptions, type RefreshTokenBinding } from './dpop.store.js';
 export {
   DpopProofError,
   DpopStoreUnavailableError,
@@ -11,7 +11,7 @@ export {
 } from './dpop.errors.js';
 export { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './dpop.options.js';
 export { DPOP_PROOF_TYPE, type DpopAlgorithm } from './dpop.constants.js';
-export { jwkThumbprint } from './jwk-thumbprint.util.js';
+export { jwkThumbprint, hashRefreshToken } from './jwk-thumbprint.util.js';
 export { normalizeHtu } from './htu.util.js';
 export type { DpopModuleOptions, DpopNonceOptions } from './interfaces/dpop-module-options.interface.js';
 export type {

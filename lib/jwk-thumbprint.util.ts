@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 /**
@@ -7,4 +8,13 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
  */
 export function jwkThumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, 'sha256');
+}
+
+/**
+ * The hash a refresh token is stored under (base64url SHA-256): stores keep
+ * this, never the token.
+ * @publicApi
+ */
+export function hashRefreshToken(refreshToken: string): string {
+  return createHash('sha256').update(refreshToken).digest('base64url');
 }

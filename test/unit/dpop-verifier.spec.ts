@@ -479,9 +479,9 @@ describe('DpopVerifierService: key binding, replay and the store', () => {
   });
 
   it('fails closed when the store cannot answer', async () => {
-    class BrokenStore extends DpopStore {
+    class BrokenStore extends MemoryDpopStore {
       calls = 0;
-      rememberProof(): Promise<boolean> {
+      override rememberProof(): Promise<boolean> {
         this.calls++;
         return Promise.reject(new Error('connection refused'));
       }

@@ -1,0 +1,233 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource, type DataSourceOptions, type Repository } from 'typeorm';
+import { DPOP_LOGGER_CONTEXT } from '../dpop.constants.js';
+import { DpopConfigurationError } from '../dpop.errors.js';
+import { DpopStore, type RefreshTokenBinding } from '../dpop.store.js';
+import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
+import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
+
+/** Options of {@link TypeOrmDpopStore}. @publicApi */
+export interface TypeOrmDpopStoreOptions {
+  /** How often expired rows are deleted, in seconds; 0 turns pruning off. @default 60 */
+  pruneIntervalSeconds?: number;
+  /** Rows deleted per statement while pruning. @default 1000 */
+  pruneBatchSize?: number;
+  /** Statements per pruning run at most (so one run stays short). @default 100 */
+  maxPruneBatches?: number;
+  /** The clock, in ms since the epoch. @default Date.now */
+  now?: () => number;
+}
+
+/** Where {@link TypeOrmDpopStore.open} puts its database by default. @publicApi */
+export const DEFAULT_DPOP_SQLITE_FILE = '.data/dpop.sqlite';
+
+type Dialect = 'sqlite' | 'postgres' | 'mysql';
+const DIALECTS: Record<string, Dialect> = {
+  'better-sqlite3': 'sqlite',
+  sqlite: 'sqlite',
+  postgres: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+};
+/** A base64url SHA-256: the only key shape stored (over-long keys would be truncated by MySQL's INSERT IGNORE). */
+const HASH = /^[A-Za-z0-9_-]{43}$/;
+
+interface Statements {
+  insertReplay: string;
+  pruneReplay: string;
+  pruneBindings: string;
+}
+
+function statements(dialect: Dialect, replay: string, bindings: string): Statements {
+  const p = dialect === 'postgres' ? (n: number) => `$${n}` : () => '?';
+  switch (dialect) {
+    case 'mysql':
+      return {
+        insertReplay: `INSERT IGNORE INTO ${replay} (id, expires_at) VALUES (?, ?)`,
+        pruneReplay: `DELETE FROM ${replay} WHERE expires_at <= ? LIMIT ?`,
+        pruneBindings: `DELETE FROM ${bindings} WHERE expires_at <= ? LIMIT ?`,
+      };
+    default:
+      return {
+        insertReplay: `INSERT INTO ${replay} (id, expires_at) VALUES (${p(1)}, ${p(2)}) ON CONFLICT (id) DO NOTHING`,
+        pruneReplay: `DELETE FROM ${replay} WHERE id IN (SELECT id FROM ${replay} WHERE expires_at <= ${p(1)} LIMIT ${p(2)})`,
+        pruneBindings:
+          `DELETE FROM ${bindings} WHERE token_hash IN ` +
+          `(SELECT token_hash FROM ${bindings} WHERE expires_at <= ${p(1)} LIMIT ${p(2)})`,
+      };
+  }
+}
+
+/**
+ * Replay records and refresh-token bindings in a relational database through
+ * TypeORM: embedded SQLite (better-sqlite3) for one instance, PostgreSQL or
+ * MySQL/MariaDB for several instances sharing one database.
+ *
+ * Use your app's `DataSource` (its `entities` must include
+ * `DPOP_TYPEORM_ENTITIES`, and its `migrations` `DPOP_TYPEORM_MIGRATIONS` or
+ * `synchronize` on), or let {@link TypeOrmDpopStore.open} create one.
+ * A replay check is one atomic statement (insert-or-ignore and the affected
+ * row count), never a read followed by a write. Expired rows are deleted in
+ * bounded batches on a timer, off the request path. Database errors reject,
+ * so the verifier refuses the proof (fail closed).
+ * @publicApi
+ */
+export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
+  private readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
+  private readonly dialect: Dialect;
+  private readonly now: () => number;
+  private readonly batchSize: number;
+  private readonly maxBatches: number;
+  private sql?: Statements;
+  private timer?: NodeJS.Timeout;
+  private pruning?: Promise<number>;
+
+  /**
+   * @param dataSource an initialized (or soon initialized) DataSource that knows the DPoP entities
+   * @param ownsDataSource destroy the DataSource in `close()`
+   */
+  constructor(
+    readonly dataSource: DataSource,
+    options: TypeOrmDpopStoreOptions = {},
+    private readonly ownsDataSource = false,
+  ) {
+    super();
+    const dialect = DIALECTS[dataSource.options.type];
+    if (!dialect) {
+      throw new DpopConfigurationError(
+        `TypeOrmDpopStore supports better-sqlite3, sqlite, postgres, mysql and mariadb DataSources, not "${dataSource.options.type}".`,
+      );
+    }
+    this.dialect = dialect;
+    this.now = options.now ?? Date.now;
+    this.batchSize = options.pruneBatchSize ?? 1000;
+    this.maxBatches = options.maxPruneBatches ?? 100;
+    const interval = options.pruneIntervalSeconds ?? 60;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.prune().catch(() => undefined), interval * 1000);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Creates a DataSource for the store alone, runs the shipped migration and
+   * returns the store (which closes the DataSource in `close()`). Defaults to
+   * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`.
+   */
+  static async open(
+    connection: DataSourceOptions = { type: 'better-sqlite3', database: DEFAULT_DPOP_SQLITE_FILE, enableWAL: true },
+    options: TypeOrmDpopStoreOptions = {},
+  ): Promise<TypeOrmDpopStore> {
+    if (connection.type === 'better-sqlite3' && connection.database !== ':memory:') {
+      const { mkdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      mkdirSync(dirname(connection.database), { recursive: true });
+    }
+    const dataSource = new DataSource({
+      ...connection,
+      entities: DPOP_TYPEORM_ENTITIES,
+      migrations: DPOP_TYPEORM_MIGRATIONS,
+      migrationsRun: true,
+      synchronize: false,
+    } as DataSourceOptions);
+    await dataSource.initialize();
+    return new TypeOrmDpopStore(dataSource, options, true);
+  }
+
+  async rememberProof(key: string, expiresAt: number): Promise<boolean> {
+    if (!HASH.test(key) || !Number.isSafeInteger(expiresAt)) throw new Error('TypeOrmDpopStore: malformed replay key');
+    const result = await this.run(this.statements().insertReplay, [key, expiresAt]);
+    return result === 1;
+  }
+
+  async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
+    if (!HASH.test(binding.tokenHash) || !HASH.test(binding.jkt)) {
+      throw new Error('TypeOrmDpopStore: a binding needs a 43-character token hash and thumbprint');
+    }
+    await this.bindings().upsert(
+      { tokenHash: binding.tokenHash, jkt: binding.jkt, clientId: binding.clientId, expiresAt: binding.expiresAt },
+      ['tokenHash'],
+    );
+  }
+
+  async findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined> {
+    if (!HASH.test(tokenHash)) return undefined;
+    const row = await this.bindings().findOneBy({ tokenHash });
+    if (!row || row.expiresAt <= this.now()) return undefined;
+    return { tokenHash: row.tokenHash, jkt: row.jkt, clientId: row.clientId, expiresAt: row.expiresAt };
+  }
+
+  async deleteRefreshTokenBinding(tokenHash: string): Promise<void> {
+    await this.bindings().delete({ tokenHash });
+  }
+
+  /**
+   * Deletes expired replay records and bindings in batches; resolves with
+   * the number of rows removed. Runs on the timer; one run at a time.
+   */
+  prune(): Promise<number> {
+    this.pruning ??= this.pruneBatches().finally(() => (this.pruning = undefined));
+    return this.pruning;
+  }
+
+  /** Stops the pruning timer and, when the store made its DataSource, closes it. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.pruning?.catch(() => undefined);
+    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  private async pruneBatches(): Promise<number> {
+    const now = this.now();
+    let removed = 0;
+    try {
+      for (const statement of [this.statements().pruneReplay, this.statements().pruneBindings]) {
+        for (let batch = 0; batch < this.maxBatches; batch++) {
+          const deleted = await this.run(statement, [now, this.batchSize]);
+          removed += deleted;
+          if (deleted < this.batchSize) break;
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`Pruning expired DPoP records failed; will retry: ${(error as Error).message}`);
+      throw error;
+    }
+    return removed;
+  }
+
+  private statements(): Statements {
+    if (!this.sql) {
+      if (!this.dataSource.isInitialized) throw new Error('TypeOrmDpopStore: the DataSource is not initialized');
+      if (!this.dataSource.hasMetadata(DpopReplayRecord) || !this.dataSource.hasMetadata(DpopRefreshTokenBinding)) {
+        throw new DpopConfigurationError(
+          'TypeOrmDpopStore: add DPOP_TYPEORM_ENTITIES to your DataSource "entities" (and DPOP_TYPEORM_MIGRATIONS to "migrations").',
+        );
+      }
+      const escape = (entity: typeof DpopReplayRecord | typeof DpopRefreshTokenBinding) =>
+        this.dataSource.driver.escape(this.dataSource.getMetadata(entity).tablePath);
+      this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
+    }
+    return this.sql;
+  }
+
+  private bindings(): Repository<DpopRefreshTokenBinding> {
+    this.statements(); // checks the DataSource once
+    return this.dataSource.getRepository(DpopRefreshTokenBinding);
+  }
+
+  /** Runs one statement and returns the affected row count. */
+  private async run(sql: string, parameters: unknown[]): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, parameters, true);
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
+  }
+}
