@@ -52,3 +52,6 @@ export const DPOP_LOGGER_CONTEXT = 'DpopModule';
 
 /** Metadata key of `@DpopBound()`. @internal */
 export const DPOP_BOUND_METADATA = 'dpop:bound';
+
+/** Metadata key of `@DpopTokenEndpoint()`. @internal */
+export const DPOP_TOKEN_ENDPOINT_METADATA = 'dpop:token-endpoint';

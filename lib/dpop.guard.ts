@@ -8,7 +8,6 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
 import { AccessTokenError } from './access-token/access-token.verifier.js';
 import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
 import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from './dpop.constants.js';
@@ -16,6 +15,7 @@ import { DpopConfigurationError, DpopProofError, DpopStoreUnavailableError } fro
 import type { ResolvedDpopOptions } from './dpop.options.js';
 import { DpopNonceService } from './dpop-nonce.service.js';
 import { DpopVerifierService } from './dpop-verifier.service.js';
+import { credentialHeaders, nodeRequest, requestUrl, type HttpRequest as BaseRequest } from './dpop-request.util.js';
 import type { DpopBoundOptions, DpopContext } from './interfaces/dpop-context.interface.js';
 
 /** RFC 9110 token68. */
@@ -42,7 +42,7 @@ class Refusal {
   ) {}
 }
 
-type HttpRequest = { raw?: IncomingMessage; originalUrl?: string; dpop?: DpopContext } & Partial<IncomingMessage>;
+type HttpRequest = BaseRequest & { dpop?: DpopContext };
 
 /**
  * Enforces `@DpopBound()`: demands `Authorization: DPoP <token>` and exactly
@@ -91,31 +91,12 @@ export class DpopGuard implements CanActivate {
 
   /** The absolute URL the client addressed; what a proof's `htu` must name. */
   protected getRequestUrl(request: HttpRequest): string {
-    const raw = request.raw ?? (request as IncomingMessage);
-    const path = request.originalUrl ?? raw.url ?? '/';
-    if (this.options.publicUrl !== undefined) return this.options.publicUrl + path;
-    const headers = raw.headers;
-    if (this.options.trustProxy) {
-      const proto = firstValue(headers['x-forwarded-proto']);
-      const host = firstValue(headers['x-forwarded-host']);
-      const prefix = firstValue(headers['x-forwarded-prefix'])?.replace(/\/+$/, '') ?? '';
-      if (proto !== undefined && host !== undefined) return `${proto}://${host}${prefix}${path}`;
-    }
-    const encrypted = (raw.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-    return `${encrypted ? 'https' : 'http'}://${headers.host ?? 'localhost'}${path}`;
+    return requestUrl(request, this.options);
   }
 
-  /** The single `Authorization` and `DPoP` header values, from the raw headers so duplicates are seen. */
+  /** The `Authorization` and `DPoP` header lines, from the raw headers so duplicates are seen. */
   protected getAuthorization(request: HttpRequest): { authorization: string[]; dpop: string[] } {
-    const raw = (request.raw ?? (request as IncomingMessage)).rawHeaders ?? [];
-    const authorization: string[] = [];
-    const dpop: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i]!;
-      if (name.length === 13 && name.toLowerCase() === 'authorization') authorization.push(raw[i + 1]!);
-      else if (name.length === 4 && name.toLowerCase() === 'dpop') dpop.push(raw[i + 1]!);
-    }
-    return { authorization, dpop };
+    return credentialHeaders(request);
   }
 
   private async authenticate(request: HttpRequest, route: DpopBoundOptions, response: unknown): Promise<DpopContext> {
@@ -160,7 +141,7 @@ export class DpopGuard implements CanActivate {
       throw new Refusal('invalid_token', 'an unbound token was presented with the DPoP scheme');
 
     const result = await this.verifier.verify(proof, {
-      method: (request.raw ?? (request as IncomingMessage)).method ?? '',
+      method: nodeRequest(request).method ?? '',
       url: this.getRequestUrl(request),
       accessToken: token,
       jkt: verified.jkt,
@@ -212,11 +193,6 @@ export class DpopGuard implements CanActivate {
       : { error: 'unauthorized', error_description: 'DPoP-bound access token required' };
     return new HttpException(body, status);
   }
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value?.split(',')[0];
-  return first?.trim() || undefined;
 }
 
 /** @internal */

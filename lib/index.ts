@@ -46,3 +46,7 @@ export {
   type ParsedConfirmation,
 } from './confirmation/confirmation.js';
 export type { JkuOptions } from './confirmation/jku-fetcher.js';
+export { DpopTokenInterceptor } from './dpop-token.interceptor.js';
+export { DpopTokenEndpoint } from './dpop-token-endpoint.decorator.js';
+export type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
+export { parseDpopJkt, assertDpopJkt } from './dpop-jkt.util.js';

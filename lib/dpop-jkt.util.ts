@@ -1,0 +1,36 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Reads the `dpop_jkt` authorization request parameter (RFC 9449 §10):
+ * undefined when absent; a 400 `invalid_request` when it is not a SHA-256
+ * JWK thumbprint. Record the result with the authorization code.
+ * @publicApi
+ */
+export function parseDpopJkt(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !THUMBPRINT.test(value)) {
+    throw new HttpException(
+      { error: 'invalid_request', error_description: 'dpop_jkt must be a base64url SHA-256 JWK thumbprint' },
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+  return value;
+}
+
+/**
+ * At the token request for a code issued with `dpop_jkt`: the request must
+ * carry a DPoP proof by that key, else a 400 `invalid_grant` (RFC 9449 §10).
+ * @param recorded the `dpop_jkt` recorded with the code (undefined: nothing to check)
+ * @param proofJkt the thumbprint of the token request's proof key (`@Dpop('jkt')`)
+ * @publicApi
+ */
+export function assertDpopJkt(recorded: string | undefined, proofJkt: string | undefined): void {
+  if (recorded !== undefined && recorded !== proofJkt) {
+    throw new HttpException(
+      { error: 'invalid_grant', error_description: 'The DPoP proof key does not match the authorization request' },
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+}

@@ -1,0 +1,13 @@
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { DPOP_TOKEN_ENDPOINT_METADATA } from './dpop.constants.js';
+import { DpopTokenInterceptor } from './dpop-token.interceptor.js';
+import type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
+
+/**
+ * Marks an OAuth token endpoint handler: applies `DpopTokenInterceptor` so the
+ * tokens it issues are bound to the DPoP proof key (RFC 9449 §5).
+ * @publicApi
+ */
+export function DpopTokenEndpoint(options: DpopTokenEndpointOptions = {}): ClassDecorator & MethodDecorator {
+  return applyDecorators(SetMetadata(DPOP_TOKEN_ENDPOINT_METADATA, options), UseInterceptors(DpopTokenInterceptor));
+}
