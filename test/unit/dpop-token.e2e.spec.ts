@@ -126,7 +126,7 @@ describe.each(['express', 'fastify'] as const)('DpopTokenInterceptor on %s', (ad
       headers = {},
     }: { key?: KeyPair | null; path?: string; nonce?: string; headers?: Record<string, string> } = {},
   ) {
-    const dpop = key ? { dpop: await generateProof(key, `${base}${path}`, 'POST', nonce) } : {};
+    const dpop: Record<string, string> = key ? { dpop: await generateProof(key, `${base}${path}`, 'POST', nonce) } : {};
     return send(`${base}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...dpop, ...headers },
