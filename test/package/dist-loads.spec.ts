@@ -36,6 +36,23 @@ describe('built package', () => {
     expect(JSON.parse(out)).toEqual(expect.arrayContaining(EXPORTS));
   });
 
+  it('exposes the TypeORM store as the nestjs-dpop/typeorm entry, both ways', () => {
+    const names = ['TypeOrmDpopStore', 'DPOP_TYPEORM_ENTITIES', 'DPOP_TYPEORM_MIGRATIONS'];
+    const viaImport = run(`import('nestjs-dpop/typeorm').then((m) => console.log(JSON.stringify(Object.keys(m))))`);
+    expect(JSON.parse(viaImport)).toEqual(expect.arrayContaining(names));
+    const viaRequire = run(`console.log(JSON.stringify(Object.keys(require('nestjs-dpop/typeorm'))))`);
+    expect(JSON.parse(viaRequire)).toEqual(expect.arrayContaining(names));
+  });
+
+  it('does not load typeorm from the main entry (only from nestjs-dpop/typeorm)', () => {
+    const loaded = (entry: string) =>
+      run(
+        `require('${entry}'); console.log(Object.keys(require.cache).some((f) => f.includes('/node_modules/typeorm/')))`,
+      );
+    expect(loaded('nestjs-dpop')).toBe('false');
+    expect(loaded('nestjs-dpop/typeorm')).toBe('true'); // the probe does see typeorm when it is loaded
+  });
+
   it('refuses deep imports (only the public entry is exported)', () => {
     expect(() => run(`require('nestjs-dpop/dist/dpop.options.js')`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
