@@ -50,3 +50,4 @@ export { DpopTokenInterceptor } from './dpop-token.interceptor.js';
 export { DpopTokenEndpoint } from './dpop-token-endpoint.decorator.js';
 export type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
 export { parseDpopJkt, assertDpopJkt } from './dpop-jkt.util.js';
+export * from './authorization-response/index.js';
