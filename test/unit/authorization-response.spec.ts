@@ -159,7 +159,7 @@ describe('renderAuthorizationResponse', () => {
     const page = readPage(out.body);
     expect(page.scripts).toEqual(['document.forms[0].submit();']);
     expect(page.forms).toHaveLength(1);
-    const expected = Object.entries(hostile).map(([k, v]) => [k, v.replace(/\u0000/g, '\uFFFD')]);
+    const expected = Object.entries(hostile).map(([k, v]) => [k, v.replaceAll('\u0000', '\uFFFD')]);
     expect(page.forms[0]!.fields).toEqual(expected);
     expect(new URL(page.forms[0]!.action!).searchParams.get('a')).toBe('"b"');
   });
