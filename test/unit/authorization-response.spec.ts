@@ -219,10 +219,11 @@ describe.each(['express', 'fastify'] as const)('@AuthorizationResponseEndpoint()
   });
 
   it('answers x_post types and form_post with the self-submitting page', async () => {
-    for (const params of [
+    const cases: Record<string, string>[] = [
       { response_type: 'x_post code id_token' },
       { response_type: 'code', response_mode: 'form_post' },
-    ]) {
+    ];
+    for (const params of cases) {
       const res = await get({ ...params, state: '<s2>' });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
