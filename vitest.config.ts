@@ -23,6 +23,26 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.spec.ts'],
+          exclude: ['test/e2e/browser.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/e2e/browser.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'package',
           include: ['test/package/**/*.spec.ts'],
         },

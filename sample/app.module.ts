@@ -1,18 +1,56 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { DpopModule } from '../lib/index.js';
 import { TypeOrmDpopStore } from '../lib/typeorm/index.js';
-import { ProofController } from './proof.controller.js';
+import { ApiController } from './api/api.controller.js';
+import { ClientController } from './client/client.controller.js';
+import { AuthorizeController } from './oauth/authorize.controller.js';
+import { IntrospectController } from './oauth/introspect.controller.js';
+import { KeysService } from './oauth/keys.service.js';
+import { MetadataController } from './oauth/metadata.controller.js';
+import { TokenController } from './oauth/token.controller.js';
+import { TokensService } from './oauth/tokens.service.js';
+import { SampleCoreModule } from './sample-core.module.js';
+import { SampleConfig } from './sample.config.js';
 
-@Module({
-  imports: [
-    DpopModule.forRootAsync({
-      // Replay records go to an embedded SQLite file (.data/dpop.sqlite) by default.
-      useFactory: async () => ({
-        store: await TypeOrmDpopStore.open(),
-        nonce: { required: process.env.DPOP_NONCE === 'on', secret: process.env.DPOP_NONCE_SECRET },
-      }),
-    }),
-  ],
-  controllers: [ProofController],
-})
-export class AppModule {}
+/**
+ * The sample: an authorization server, a DPoP-protected API and a browser
+ * client in one app. DpopModule keeps its replay records and refresh-token
+ * bindings in the sample's own DataSource.
+ */
+@Module({})
+export class AppModule {
+  static register(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SampleCoreModule.register(config),
+        DpopModule.forRootAsync({
+          isGlobal: true,
+          inject: [DataSource, SampleConfig, KeysService],
+          useFactory: (dataSource: DataSource, settings: SampleConfig, keys: KeysService) => ({
+            store: new TypeOrmDpopStore(dataSource),
+            publicUrl: settings.issuer, // every htu is checked against the public URL
+            nonce: { required: settings.nonce, secret: settings.nonceSecret },
+            accessToken: {
+              type: 'jwt',
+              issuer: settings.issuer,
+              audience: settings.issuer,
+              keys: [keys.publicJwk],
+              typ: 'at+jwt',
+            },
+          }),
+        }),
+      ],
+      controllers: [
+        MetadataController,
+        AuthorizeController,
+        TokenController,
+        IntrospectController,
+        ApiController,
+        ClientController,
+      ],
+      providers: [TokensService],
+    };
+  }
+}

@@ -1,12 +1,18 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { pathToFileURL } from 'node:url';
 import { AppModule } from './app.module.js';
+import { SampleConfig } from './sample.config.js';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port, '127.0.0.1');
-  new Logger('Sample').log(`nestjs-dpop sample listening on http://127.0.0.1:${port}`);
+/** Builds and starts the sample; `overrides` replace settings read from the environment (tests use it). */
+export async function createSampleApp(overrides: Partial<SampleConfig> = {}): Promise<INestApplication> {
+  const config = Object.assign(new SampleConfig(), overrides);
+  const app = await NestFactory.create(AppModule.register(config), { logger: ['error', 'warn', 'log'] });
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  new Logger('Sample').log(`nestjs-dpop sample listening on ${config.issuer} (http://${config.host}:${config.port})`);
+  return app;
 }
-void bootstrap();
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void createSampleApp();

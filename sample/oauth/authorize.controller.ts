@@ -1,0 +1,115 @@
+import { Controller, Get, HttpException, Query } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import {
+  AuthorizationRequestError,
+  AuthorizationResponseEndpoint,
+  parseDpopJkt,
+  parseResponseType,
+  resolveResponseMode,
+  type AuthorizationResponse,
+  type ResponseMode,
+} from '../../lib/index.js';
+import { SampleConfig } from '../sample.config.js';
+import { sampleClients, type SampleClient } from './clients.js';
+import { sha256 } from './keys.service.js';
+import { AuthorizationCode } from './oauth.entities.js';
+import { ACCESS_TOKEN_LIFETIME, TokensService } from './tokens.service.js';
+
+type AuthorizeQuery = Record<string, string | undefined>;
+
+/**
+ * The authorization endpoint: approves the demo user alice at once and
+ * answers with every response type and mode of the contract.
+ */
+@Controller('authorize')
+export class AuthorizeController {
+  private readonly clients: Map<string, SampleClient>;
+
+  constructor(
+    private readonly config: SampleConfig,
+    private readonly tokens: TokensService,
+    private readonly dataSource: DataSource,
+  ) {
+    this.clients = sampleClients(config);
+  }
+
+  @Get()
+  @AuthorizationResponseEndpoint()
+  async authorize(@Query() query: AuthorizeQuery): Promise<AuthorizationResponse> {
+    const client = this.clients.get(query.client_id ?? '');
+    const redirectUri = query.redirect_uri ?? '';
+    // Without a known client and one of its redirect URIs, nothing may go back: a 400 page.
+    if (!client || !client.redirectUris.includes(redirectUri)) {
+      throw new HttpException({ error: 'invalid_request', error_description: 'Unknown client or redirect_uri' }, 400);
+    }
+    const post = typeof query.response_type === 'string' && query.response_type.split(' ').includes('x_post');
+    let mode: ResponseMode = post ? 'form_post' : 'query';
+    const reply = (params: Record<string, string | undefined>): AuthorizationResponse => ({
+      redirectUri,
+      responseMode: mode,
+      params: { ...params, state: query.state, iss: this.config.issuer },
+    });
+    try {
+      const type = parseResponseType(query.response_type);
+      mode = resolveResponseMode(type, query.response_mode);
+      return reply(await this.issue(client, redirectUri, type.values, query));
+    } catch (error) {
+      if (!(error instanceof AuthorizationRequestError) && !(error instanceof HttpException)) throw error;
+      const body = error instanceof HttpException ? (error.getResponse() as { error?: string }) : undefined;
+      return reply({
+        error: body?.error ?? (error as AuthorizationRequestError).error,
+        error_description: error.message,
+      });
+    }
+  }
+
+  private async issue(
+    client: SampleClient,
+    redirectUri: string,
+    types: readonly string[],
+    query: AuthorizeQuery,
+  ): Promise<Record<string, string | undefined>> {
+    const scope = query.scope ?? 'openid';
+    const openid = scope.split(' ').includes('openid');
+    if (types.includes('id_token') && (!openid || !query.nonce)) {
+      throw new AuthorizationRequestError('invalid_request', 'id_token responses need scope openid and a nonce');
+    }
+    if (types.includes('code') && query.code_challenge_method !== 'S256') {
+      throw new AuthorizationRequestError('invalid_request', 'PKCE with code_challenge_method S256 is required');
+    }
+    if (types.includes('code') && !/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge ?? '')) {
+      throw new AuthorizationRequestError('invalid_request', 'code_challenge is malformed');
+    }
+    const dpopJkt = parseDpopJkt(query.dpop_jkt);
+    const grant = { sub: 'alice', clientId: client.id, scope, jkt: dpopJkt };
+    const params: Record<string, string | undefined> = {};
+    if (types.includes('code')) {
+      params.code = randomBytes(32).toString('base64url');
+      await this.dataSource.getRepository(AuthorizationCode).insert({
+        codeHash: sha256(params.code),
+        clientId: client.id,
+        redirectUri,
+        scope,
+        codeChallenge: query.code_challenge ?? null,
+        nonce: query.nonce ?? null,
+        dpopJkt: dpopJkt ?? null,
+        expiresAt: String(Date.now() + 60_000),
+      });
+    }
+    if (types.includes('token')) {
+      params.access_token = await this.tokens.accessToken(grant);
+      params.token_type = dpopJkt ? 'DPoP' : 'Bearer';
+      params.expires_in = String(ACCESS_TOKEN_LIFETIME);
+      params.scope = scope;
+    }
+    if (types.includes('id_token')) {
+      params.id_token = await this.tokens.idToken(grant, {
+        nonce: query.nonce,
+        accessToken: params.access_token,
+        code: params.code,
+      });
+    }
+    return params;
+  }
+}

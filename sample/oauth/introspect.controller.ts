@@ -1,0 +1,42 @@
+import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { SampleConfig } from '../sample.config.js';
+import { sampleClients, type SampleClient } from './clients.js';
+import { KeysService } from './keys.service.js';
+import { oauthError } from './oauth-error.js';
+import { authenticateClient } from './token.controller.js';
+
+/** RFC 7662 introspection of the sample's access tokens, for demo-service. */
+@Controller('introspect')
+export class IntrospectController {
+  private readonly clients: Map<string, SampleClient>;
+
+  constructor(
+    config: SampleConfig,
+    private readonly keys: KeysService,
+  ) {
+    this.clients = sampleClients(config);
+  }
+
+  @Post()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async introspect(@Body() body: Record<string, string | undefined>, @Headers('authorization') authorization?: string) {
+    const client = authenticateClient(this.clients, body ?? {}, authorization);
+    if (client.secret === undefined)
+      throw oauthError('invalid_client', 'Introspection needs client authentication', 401);
+    const claims = await this.keys.verifyAccessToken(body.token ?? '');
+    if (!claims) return { active: false };
+    const cnf = claims.cnf as { jkt?: string } | undefined;
+    return {
+      active: true,
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: claims.scope,
+      exp: claims.exp,
+      iat: claims.iat,
+      iss: claims.iss,
+      token_type: cnf?.jkt ? 'DPoP' : 'Bearer',
+      ...(cnf?.jkt ? { cnf: { jkt: cnf.jkt } } : {}),
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { assertDpopJkt, Dpop, DpopTokenEndpoint, type DpopContext } from '../../lib/index.js';
+import { SampleConfig } from '../sample.config.js';
+import { sampleClients, secretMatches, type SampleClient } from './clients.js';
+import { sha256 } from './keys.service.js';
+import { AuthorizationCode } from './oauth.entities.js';
+import { oauthError } from './oauth-error.js';
+import { ACCESS_TOKEN_LIFETIME, TokensService, type Grant } from './tokens.service.js';
+
+type TokenRequest = Record<string, string | undefined>;
+
+/** Reads client_secret_basic or client_secret_post credentials, or a public client's client_id. */
+export function authenticateClient(
+  clients: Map<string, SampleClient>,
+  body: TokenRequest,
+  authorization: string | undefined,
+): SampleClient {
+  let id = body.client_id;
+  let secret = body.client_secret;
+  if (authorization?.startsWith('Basic ')) {
+    const decoded = Buffer.from(authorization.slice(6), 'base64').toString();
+    const colon = decoded.indexOf(':');
+    id = decodeURIComponent(decoded.slice(0, colon));
+    secret = decodeURIComponent(decoded.slice(colon + 1));
+  }
+  const client = clients.get(id ?? '');
+  if (!client) throw oauthError('invalid_client', 'Unknown client', 401);
+  if (client.secret !== undefined && !secretMatches(client, secret ?? '')) {
+    throw oauthError('invalid_client', 'Client authentication failed', 401);
+  }
+  return client;
+}
+
+/** The token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials. */
+@Controller('token')
+export class TokenController {
+  private readonly clients: Map<string, SampleClient>;
+
+  constructor(
+    config: SampleConfig,
+    private readonly tokens: TokensService,
+    private readonly dataSource: DataSource,
+  ) {
+    this.clients = sampleClients(config);
+  }
+
+  @Post()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @DpopTokenEndpoint()
+  async token(
+    @Body() body: TokenRequest,
+    @Headers('authorization') authorization: string | undefined,
+    @Dpop() dpop?: DpopContext,
+  ) {
+    const client = authenticateClient(this.clients, body ?? {}, authorization);
+    if (!client.grants.includes(body.grant_type ?? '')) {
+      throw oauthError('unsupported_grant_type', 'This grant type is not allowed for the client');
+    }
+    if (client.dpopBound && !dpop) throw oauthError('invalid_dpop_proof', 'This client must send a DPoP proof');
+    switch (body.grant_type) {
+      case 'authorization_code':
+        return this.authorizationCode(client, body, dpop);
+      case 'refresh_token':
+        return this.refreshToken(client, body, dpop);
+      default:
+        return this.respond({ sub: client.id, clientId: client.id, scope: body.scope ?? 'api', jkt: dpop?.jkt }, false);
+    }
+  }
+
+  private async authorizationCode(client: SampleClient, body: TokenRequest, dpop?: DpopContext) {
+    const codes = this.dataSource.getRepository(AuthorizationCode);
+    const code = await codes.findOneBy({ codeHash: sha256(body.code ?? '') });
+    if (!code || (await codes.delete({ codeHash: code.codeHash })).affected === 0) {
+      throw oauthError('invalid_grant', 'The code is invalid or was used');
+    }
+    if (code.clientId !== client.id || code.redirectUri !== body.redirect_uri || Number(code.expiresAt) <= Date.now()) {
+      throw oauthError('invalid_grant', 'The code is invalid or was used');
+    }
+    const challenge = createHash('sha256')
+      .update(body.code_verifier ?? '')
+      .digest('base64url');
+    if (!body.code_verifier || challenge !== code.codeChallenge)
+      throw oauthError('invalid_grant', 'PKCE verification failed');
+    assertDpopJkt(code.dpopJkt ?? undefined, dpop?.jkt);
+    const grant = { sub: 'alice', clientId: client.id, scope: code.scope, jkt: dpop?.jkt };
+    return this.respond(grant, true, code.scope.split(' ').includes('openid') ? (code.nonce ?? undefined) : null);
+  }
+
+  private async refreshToken(client: SampleClient, body: TokenRequest, dpop?: DpopContext) {
+    // DpopTokenInterceptor has already refused a bound refresh token without a proof by its key.
+    const grant = await this.tokens.useRefreshToken(body.refresh_token ?? '', client.id);
+    if (!grant) throw oauthError('invalid_grant', 'The refresh token is invalid or was used');
+    return this.respond({ ...grant, jkt: dpop?.jkt }, true);
+  }
+
+  /** @param nonce null: no ID Token; a string or undefined: an ID Token (with that nonce). */
+  private async respond(grant: Grant, refresh: boolean, nonce: string | undefined | null = null) {
+    const accessToken = await this.tokens.accessToken(grant);
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer', // DpopTokenInterceptor makes it "DPoP" when the token is bound
+      expires_in: ACCESS_TOKEN_LIFETIME,
+      scope: grant.scope,
+      ...(refresh ? { refresh_token: await this.tokens.refreshToken(grant) } : {}),
+      ...(nonce !== null ? { id_token: await this.tokens.idToken(grant, { nonce, accessToken }) } : {}),
+    };
+  }
+}

@@ -1,0 +1,315 @@
+import type { INestApplication } from '@nestjs/common';
+import { generateKeyPair as dpopKeyPair, generateProof } from 'dpop';
+import * as oauth from 'oauth4webapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPage } from '../helpers/html-form.js';
+import { startSample } from '../helpers/sample-app.js';
+
+const insecure = { [oauth.allowInsecureRequests]: true } as const;
+const spa: oauth.Client = { client_id: 'demo-spa' };
+type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>;
+const service: oauth.Client = { client_id: 'demo-service' };
+
+/** Runs a request, retrying once when the server asks for a DPoP nonce (the DPoP handle keeps it). */
+async function withNonceRetry<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (oauth.isDPoPNonceError(error)) return run();
+    throw error;
+  }
+}
+
+describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_NONCE %s)', (nonce) => {
+  let app: INestApplication;
+  let issuer: string;
+  let as: oauth.AuthorizationServer;
+  let redirectUri: string;
+
+  beforeAll(async () => {
+    ({ app, issuer } = await startSample({ nonce }));
+    redirectUri = `${issuer}/client/callback`;
+    as = await oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), insecure));
+  });
+  afterAll(() => app.close());
+
+  /** Authorization code + PKCE (+ nonce), the callback parameters validated by oauth4webapi. */
+  async function authorize(extra: Record<string, string> = {}) {
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: spa.client_id,
+      redirect_uri: redirectUri,
+      scope: 'openid api',
+      state,
+      nonce: 'n-0S6_WzA2Mj',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      ...extra,
+    })) {
+      url.searchParams.set(k, v);
+    }
+    const res = await fetch(url, { redirect: 'manual' });
+    return { res, verifier, state };
+  }
+
+  async function codeFlow(keyPair: KeyPair, extra: Record<string, string> = {}) {
+    const { res, verifier, state } = await authorize(extra);
+    expect(res.status).toBe(302);
+    const params = oauth.validateAuthResponse(as, spa, new URL(res.headers.get('location')!), state);
+    const dpop = oauth.DPoP(spa, keyPair);
+    const tokens = await withNonceRetry(async () =>
+      oauth.processAuthorizationCodeResponse(
+        as,
+        spa,
+        await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), params, redirectUri, verifier, {
+          DPoP: dpop,
+          ...insecure,
+        }),
+        { expectedNonce: 'n-0S6_WzA2Mj' },
+      ),
+    );
+    return { tokens, dpop };
+  }
+
+  it('publishes RFC 8414 metadata with the POST response types and DPoP algorithms', () => {
+    expect(as.issuer).toBe(issuer);
+    expect(as.response_types_supported).toEqual(
+      expect.arrayContaining([
+        'code',
+        'x_post id_token',
+        'x_post token',
+        'x_post code id_token',
+        'x_post id_token token',
+      ]),
+    );
+    expect(as.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
+    expect(as.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'EdDSA']));
+  });
+
+  it('code + PKCE + DPoP: a bound token (cnf.jkt, token_type DPoP) that works at /api/me with ath', async () => {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    const { tokens, dpop } = await codeFlow(keyPair);
+    expect(tokens.token_type).toBe('dpop');
+    const claims = oauth.getValidatedIdTokenClaims(tokens)!;
+    expect(claims.sub).toBe('alice');
+    // oauth4webapi throws on a use_dpop_nonce challenge and keeps the nonce for the retry
+    const me = await withNonceRetry(() =>
+      oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${issuer}/api/me`), undefined, undefined, {
+        DPoP: dpop,
+        ...insecure,
+      }),
+    );
+    expect(me.status).toBe(200);
+    const body = (await me.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ sub: 'alice', client_id: 'demo-spa', scope: 'openid api' });
+    expect(body.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refresh with rotation: the same key works, the used refresh token is dead', async () => {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    const { tokens, dpop } = await codeFlow(keyPair);
+    const refreshed = await withNonceRetry(async () =>
+      oauth.processRefreshTokenResponse(
+        as,
+        spa,
+        await oauth.refreshTokenGrantRequest(as, spa, oauth.None(), tokens.refresh_token!, { DPoP: dpop, ...insecure }),
+      ),
+    );
+    expect(refreshed.token_type).toBe('dpop');
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(
+      withNonceRetry(async () =>
+        oauth.processRefreshTokenResponse(
+          as,
+          spa,
+          await oauth.refreshTokenGrantRequest(as, spa, oauth.None(), tokens.refresh_token!, {
+            DPoP: dpop,
+            ...insecure,
+          }),
+        ),
+      ),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('client credentials: Bearer without a proof (works on /api/mixed only), DPoP-bound with one', async () => {
+    const bearer = await oauth.processClientCredentialsResponse(
+      as,
+      service,
+      await oauth.clientCredentialsGrantRequest(
+        as,
+        service,
+        oauth.ClientSecretBasic('demo-service-secret'),
+        { scope: 'api' },
+        insecure,
+      ),
+    );
+    expect(bearer.token_type).toBe('bearer');
+    const mixed = await fetch(`${issuer}/api/mixed`, { headers: { authorization: `Bearer ${bearer.access_token}` } });
+    expect(mixed.status).toBe(200);
+    expect(await mixed.json()).toMatchObject({ sub: 'demo-service', scheme: 'Bearer' });
+    const strict = await fetch(`${issuer}/api/me`, { headers: { authorization: `Bearer ${bearer.access_token}` } });
+    expect(strict.status).toBe(401);
+
+    const dpop = oauth.DPoP(service, await oauth.generateKeyPair('ES256'));
+    const bound = await withNonceRetry(async () =>
+      oauth.processClientCredentialsResponse(
+        as,
+        service,
+        await oauth.clientCredentialsGrantRequest(
+          as,
+          service,
+          oauth.ClientSecretBasic('demo-service-secret'),
+          { scope: 'api' },
+          { DPoP: dpop, ...insecure },
+        ),
+      ),
+    );
+    expect(bound.token_type).toBe('dpop');
+    const introspection = await fetch(`${issuer}/introspect`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('demo-service:demo-service-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: bound.access_token }),
+    });
+    expect(await introspection.json()).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      client_id: 'demo-service',
+      cnf: { jkt: expect.any(String) },
+    });
+  });
+
+  describe('negative cases with hand-made proofs (panva/dpop)', () => {
+    let accessToken: string;
+    let refreshToken: string;
+    let key: KeyPair;
+    let serverNonce: string | undefined;
+    beforeAll(async () => {
+      key = await oauth.generateKeyPair('ES256');
+      const { tokens, dpop } = await codeFlow(key);
+      accessToken = tokens.access_token;
+      refreshToken = tokens.refresh_token!;
+      void dpop;
+      if (nonce) {
+        const probe = await fetch(`${issuer}/api/me`, {
+          headers: {
+            authorization: `DPoP ${accessToken}`,
+            dpop: await generateProof(key, `${issuer}/api/me`, 'GET', undefined, accessToken),
+          },
+        });
+        serverNonce = probe.headers.get('dpop-nonce') ?? undefined;
+      }
+    });
+    const proof = (url: string, method: string, token?: string, keyPair = key) =>
+      generateProof(keyPair, url, method, serverNonce, token);
+
+    it('a replayed proof is refused', async () => {
+      const headers = {
+        authorization: `DPoP ${accessToken}`,
+        dpop: await proof(`${issuer}/api/me`, 'GET', accessToken),
+      };
+      expect((await fetch(`${issuer}/api/me`, { headers })).status).toBe(200);
+      const replay = await fetch(`${issuer}/api/me`, { headers });
+      expect(replay.status).toBe(401);
+      expect(replay.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    });
+
+    it('a proof naming another URL is refused', async () => {
+      const res = await fetch(`${issuer}/api/me`, {
+        headers: { authorization: `DPoP ${accessToken}`, dpop: await proof(`${issuer}/api/echo`, 'GET', accessToken) },
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_dpop_proof"/);
+    });
+
+    it('the bound token sent as Bearer is refused, also on /api/mixed', async () => {
+      for (const path of ['/api/me', '/api/mixed']) {
+        const res = await fetch(`${issuer}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      }
+    });
+
+    it('the refresh token with another key is refused (invalid_grant)', async () => {
+      const other = await dpopKeyPair('ES256');
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          dpop: await proof(`${issuer}/token`, 'POST', undefined, other),
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo-spa' }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  it('form_post: the page is parsed and its form posted as a browser would, and the code redeems', async () => {
+    const keyPair = await oauth.generateKeyPair('ES256');
+    const { res, verifier, state } = await authorize({ response_mode: 'form_post' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    const [form] = readPage(html).forms;
+    expect(form).toMatchObject({ method: 'post', action: redirectUri });
+    const fields = new URLSearchParams(form!.fields);
+    const callback = await fetch(form!.action!, { method: 'POST', body: fields, redirect: 'manual' });
+    expect(callback.status).toBeLessThan(400);
+    const params = oauth.validateAuthResponse(as, spa, fields, state);
+    const dpop = oauth.DPoP(spa, keyPair);
+    const tokens = await withNonceRetry(async () =>
+      oauth.processAuthorizationCodeResponse(
+        as,
+        spa,
+        await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), params, redirectUri, verifier, {
+          DPoP: dpop,
+          ...insecure,
+        }),
+        { expectedNonce: 'n-0S6_WzA2Mj' },
+      ),
+    );
+    expect(tokens.token_type).toBe('dpop');
+  });
+
+  it('x_post code id_token: the posted ID Token carries c_hash, checked by oauth4webapi', async () => {
+    const { res, state } = await authorize({ response_type: 'x_post code id_token' });
+    expect(res.status).toBe(200);
+    const fields = new URLSearchParams(readPage(await res.text()).forms[0]!.fields);
+    const params = await oauth.validateCodeIdTokenResponse(as, spa, fields, 'n-0S6_WzA2Mj', state, undefined, insecure);
+    expect(params.get('code')).toBeTruthy();
+  });
+
+  it('dpop_jkt binds the code to a key: another key cannot redeem it', async () => {
+    const bound = await oauth.generateKeyPair('ES256');
+    const other = await oauth.generateKeyPair('ES256');
+    const { calculateThumbprint } = await import('dpop');
+    const { res, verifier, state } = await authorize({ dpop_jkt: await calculateThumbprint(bound.publicKey) });
+    const params = oauth.validateAuthResponse(as, spa, new URL(res.headers.get('location')!), state);
+    const dpop = oauth.DPoP(spa, other);
+    await expect(
+      withNonceRetry(async () =>
+        oauth.processAuthorizationCodeResponse(
+          as,
+          spa,
+          await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), params, redirectUri, verifier, {
+            DPoP: dpop,
+            ...insecure,
+          }),
+          { expectedNonce: 'n-0S6_WzA2Mj' },
+        ),
+      ),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('an unknown redirect_uri gets a 400 page, never a redirect', async () => {
+    const { res } = await authorize({ redirect_uri: 'https://evil.example/cb' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+  });
+});

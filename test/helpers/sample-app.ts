@@ -1,0 +1,30 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSampleApp } from '../../sample/main.js';
+import type { SampleConfig } from '../../sample/sample.config.js';
+
+/** A free loopback port (the sample's issuer URL must name its port before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the sample on a free port and a fresh SQLite file (unless given). */
+export async function startSample(
+  overrides: Partial<SampleConfig> = {},
+): Promise<{ app: INestApplication; issuer: string; sqliteFile: string }> {
+  const port = overrides.port ?? (await freePort());
+  const sqliteFile = overrides.sqliteFile ?? join(mkdtempSync(join(tmpdir(), 'dpop-sample-')), 'sample.sqlite');
+  const issuer = `http://127.0.0.1:${port}`;
+  const app = await createSampleApp({ port, host: '127.0.0.1', issuer, sqliteFile, nonce: false, ...overrides });
+  return { app, issuer, sqliteFile };
+}
