@@ -96,8 +96,8 @@ async function dpopFetch(keys, jwk, url, init, claims) {
 }
 
 async function failure(what, response) {
-  const challenge = response.headers.get('WWW-Authenticate');
-  return new Error(what + ' failed: HTTP ' + response.status + (challenge ? ' ' + challenge : '') + ' ' + (await response.text()));
+  const challenge = response.headers.get('WWW-Authenticate') || '';
+  return new Error(what + ' failed: HTTP ' + response.status + ' ' + challenge + ' ' + (await response.text()));
 }
 
 // --- page 1: GET /client ---
@@ -162,7 +162,9 @@ async function finish() {
   });
   if (!tokenResponse.ok) throw await failure('Token request', tokenResponse);
   const tokens = await tokenResponse.json();
-  if (String(tokens.token_type).toLowerCase() !== 'dpop') throw new Error('Expected a DPoP token, got ' + tokens.token_type);
+  if (String(tokens.token_type).toLowerCase() !== 'dpop') {
+    throw new Error('Expected a DPoP token, got ' + tokens.token_type);
+  }
   step('Token endpoint: a DPoP-bound access token (cnf.jkt ' + decodeJwt(tokens.access_token).cnf?.jkt + ').');
   if (tokens.id_token) {
     // A real client also checks the ID token's signature against the AS's jwks_uri.

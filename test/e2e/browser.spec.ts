@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/main.js';
+import { createSampleApp } from '../../sample/sample-app.js';
 
 // The sample's browser client (GET /client) in a real Chromium: WebCrypto key,
 // authorization code + PKCE by form_post, DPoP token request, GET /api/me.

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSampleApp } from '../../sample/main.js';
+import { createSampleApp } from '../../sample/sample-app.js';
 import type { SampleConfig } from '../../sample/sample.config.js';
 
 /** A free loopback port (the sample's issuer URL must name its port before it starts). */
