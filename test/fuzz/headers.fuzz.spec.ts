@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dpop, DpopBound, DpopModule, MemoryDpopStore, jwkThumbprint, type DpopContext } from '../../lib/index.js';
+import { Dpop, DpopBound, DpopModule, MemoryDpopStore, jwkThumbprint } from '../../lib/index.js';
 
 /**
  * Property-based fuzzing of the `Authorization` and `DPoP` headers against a
