@@ -99,85 +99,110 @@ describe('fuzzing the Authorization and DPoP headers', () => {
     });
   }
 
-  // --- arbitraries ---
-  const headerText = fc.string({
-    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
-    maxLength: 300,
-  });
-  const latin1 = fc.string({
-    unit: fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c)),
-    maxLength: 50,
-  });
-  const b64segment = fc.string({
-    unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
-    maxLength: 200,
-  });
-  const anyJson = fc.jsonValue({ maxDepth: 3 });
-  const deepJson = fc.integer({ min: 1, max: 3000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
-  const claimValue = fc.oneof(anyJson, fc.string({ maxLength: 5000 }), fc.constant(undefined));
+  /** The arbitraries; built in the test, once the keys and tokens exist. */
+  function arbitraries() {
+    // --- arbitraries ---
+    const headerText = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 300,
+    });
+    const latin1 = fc.string({
+      unit: fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c)),
+      maxLength: 50,
+    });
+    const b64segment = fc.string({
+      unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+      maxLength: 200,
+    });
+    const anyJson = fc.jsonValue({ maxDepth: 3 });
+    const deepJson = fc.integer({ min: 1, max: 3000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
+    const claimValue = fc.oneof(anyJson, fc.string({ maxLength: 5000 }), fc.constant(undefined));
 
-  const header = fc.record(
-    {
-      typ: fc.oneof(fc.constant('dpop+jwt'), fc.constantFrom('jwt', 'DPOP+JWT', 'at+jwt', ''), anyJson),
-      alg: fc.oneof(
-        fc.constant('ES256'),
-        fc.constantFrom('none', 'HS256', 'RS256', 'EdDSA', 'ES384', 'es256'),
-        anyJson,
-      ),
-      jwk: fc.oneof(
-        fc.constant(clientJwk),
-        fc.constant({ ...clientJwk, d: 'AAAA' }),
-        fc.constant({ kty: 'oct', k: 'c2VjcmV0' }),
-        fc.record({ kty: fc.constantFrom('EC', 'RSA', 'OKP', 'oct'), crv: fc.string(), x: b64segment, y: b64segment }),
-        anyJson,
-      ),
-      crit: fc.constant(['b64']),
-    },
-    { requiredKeys: [] },
-  );
-  const payload = fc.record(
-    {
-      jti: fc.oneof(fc.uuid(), fc.string({ maxLength: 20_000 }), anyJson),
-      htm: fc.oneof(fc.constant('GET'), fc.constantFrom('get', 'POST', ''), anyJson),
-      htu: fc.oneof(
-        fc.constant('http://fuzz.example/api/me'),
-        fc.constantFrom(
-          'http://FUZZ.example:80/api/./me',
-          'http://fuzz.example//api/me',
-          'http://evil.example/api/me',
-          'http://fuzz.example@evil/api/me',
+    const header = fc.record(
+      {
+        typ: fc.oneof(fc.constant('dpop+jwt'), fc.constantFrom('jwt', 'DPOP+JWT', 'at+jwt', ''), anyJson),
+        alg: fc.oneof(
+          fc.constant('ES256'),
+          fc.constantFrom('none', 'HS256', 'RS256', 'EdDSA', 'ES384', 'es256'),
+          anyJson,
         ),
-        fc.webUrl(),
-        anyJson,
-      ),
-      iat: fc.oneof(fc.constant('now'), fc.double(), fc.integer(), anyJson),
-      ath: fc.oneof(fc.constant('right'), b64segment, anyJson),
-      nonce: fc.oneof(fc.string({ maxLength: 10_000 }), anyJson),
-      extra: claimValue,
-    },
-    { requiredKeys: [] },
-  );
+        jwk: fc.oneof(
+          fc.constant(clientJwk),
+          fc.constant({ ...clientJwk, d: 'AAAA' }),
+          fc.constant({ kty: 'oct', k: 'c2VjcmV0' }),
+          fc.record({
+            kty: fc.constantFrom('EC', 'RSA', 'OKP', 'oct'),
+            crv: fc.string(),
+            x: b64segment,
+            y: b64segment,
+          }),
+          anyJson,
+        ),
+        crit: fc.constant(['b64']),
+      },
+      { requiredKeys: [] },
+    );
+    const payload = fc.record(
+      {
+        jti: fc.oneof(fc.uuid(), fc.string({ maxLength: 20_000 }), anyJson),
+        htm: fc.oneof(fc.constant('GET'), fc.constantFrom('get', 'POST', ''), anyJson),
+        htu: fc.oneof(
+          fc.constant('http://fuzz.example/api/me'),
+          fc.constantFrom(
+            'http://FUZZ.example:80/api/./me',
+            'http://fuzz.example//api/me',
+            'http://evil.example/api/me',
+            'http://fuzz.example@evil/api/me',
+          ),
+          fc.webUrl(),
+          anyJson,
+        ),
+        iat: fc.oneof(fc.constant('now'), fc.double(), fc.integer(), anyJson),
+        ath: fc.oneof(fc.constant('right'), b64segment, anyJson),
+        nonce: fc.oneof(fc.string({ maxLength: 10_000 }), anyJson),
+        extra: claimValue,
+      },
+      { requiredKeys: [] },
+    );
 
-  /** Builds a proof: real signature over fuzzed content, or garbage, or raw text (JSON bombs, duplicate keys). */
-  const proof = fc.oneof(
-    {
-      arbitrary: fc
-        .tuple(header, payload, fc.boolean())
-        .map(([h, p, sign]) => ({ kind: 'signed' as const, h, p, sign })),
-      weight: 6,
-    },
-    fc
-      .tuple(deepJson, fc.constantFrom('header', 'payload'))
-      .map(([deep, where]) => ({ kind: 'bomb' as const, deep, where })),
-    fc.constant({ kind: 'duplicate-keys' as const }),
-    fc.tuple(b64segment, b64segment, b64segment).map((parts) => ({ kind: 'segments' as const, parts })),
-    headerText.map((text) => ({ kind: 'text' as const, text })),
-    fc.integer({ min: 8000, max: 12_000 }).map((size) => ({ kind: 'oversized' as const, size })),
-  );
+    /** Builds a proof: real signature over fuzzed content, or garbage, or raw text (JSON bombs, duplicate keys). */
+    const proof = fc.oneof(
+      {
+        arbitrary: fc
+          .tuple(header, payload, fc.boolean())
+          .map(([h, p, sign]) => ({ kind: 'signed' as const, h, p, sign })),
+        weight: 6,
+      },
+      fc
+        .tuple(deepJson, fc.constantFrom('header', 'payload'))
+        .map(([deep, where]) => ({ kind: 'bomb' as const, deep, where })),
+      fc.constant({ kind: 'duplicate-keys' as const }),
+      fc.tuple(b64segment, b64segment, b64segment).map((parts) => ({ kind: 'segments' as const, parts })),
+      headerText.map((text) => ({ kind: 'text' as const, text })),
+      fc.integer({ min: 8000, max: 12_000 }).map((size) => ({ kind: 'oversized' as const, size })),
+    );
 
-  async function render(
-    p: fc.Arbitrary<unknown> extends never ? never : Awaited<ReturnType<typeof proof.generate>>['value'],
-  ): Promise<string> {
+    const authorization = fc.oneof(
+      { arbitrary: fc.constant(() => `DPoP ${token}`), weight: 8 },
+      fc.constant(() => `Bearer ${token}`),
+      fc.constant(() => `DPoP ${unbound}`),
+      fc.constant(() => `dpop ${token}`),
+      headerText.map((text) => () => text),
+      latin1.map((text) => () => `DPoP ${text}`),
+      fc.constant(() => `DPoP ${'A'.repeat(15_000)}`),
+      fc.constant(() => ''),
+    );
+    const shape = fc.oneof(
+      { arbitrary: fc.constant('one'), weight: 12 },
+      fc.constantFrom('two-dpop', 'two-auth', 'no-dpop', 'comma'),
+    );
+
+    return { authorization, proof, shape };
+  }
+
+  type Proof = ReturnType<typeof arbitraries>['proof'] extends fc.Arbitrary<infer T> ? T : never;
+
+  async function render(p: Proof): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const claim = (value: unknown, name: string) => {
       if (value === 'now' && name === 'iat') return now;
@@ -221,27 +246,13 @@ describe('fuzzing the Authorization and DPoP headers', () => {
     }
   }
 
-  const authorization = fc.oneof(
-    { arbitrary: fc.constant(() => `DPoP ${token}`), weight: 8 },
-    fc.constant(() => `Bearer ${token}`),
-    fc.constant(() => `DPoP ${unbound}`),
-    fc.constant(() => `dpop ${token}`),
-    headerText.map((text) => () => text),
-    latin1.map((text) => () => `DPoP ${text}`),
-    fc.constant(() => `DPoP ${'A'.repeat(15_000)}`),
-    fc.constant(() => ''),
-  );
-  const shape = fc.oneof(
-    { arbitrary: fc.constant('one'), weight: 12 },
-    fc.constantFrom('two-dpop', 'two-auth', 'no-dpop', 'comma'),
-  );
-
   it(`${RUNS} adversarial header pairs: only 400/401 (200 only when valid), no record for a refusal`, async () => {
+    const { authorization, proof, shape } = arbitraries();
     const rssBefore = process.memoryUsage().rss;
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(authorization, proof, shape, async (auth, p, how) => {
-        const value = await render(p as never);
+        const value = await render(p);
         const headers: Record<string, string | string[]> = { authorization: auth() };
         if (how === 'one') headers.dpop = value;
         if (how === 'two-dpop') headers.dpop = [value, value];
