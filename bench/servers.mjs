@@ -1,0 +1,99 @@
+// The servers of the HTTP benchmark, one per process:  node bench/servers.mjs <kind> <port>
+// Plain JavaScript on the built package (dist/), decorators applied by hand.
+// The access-token issuer's public key comes in BENCH_AS_JWK.
+import 'reflect-metadata';
+import { Controller, Get, Module, Req } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/index.js';
+import { TypeOrmDpopStore } from '../dist/typeorm/index.js';
+
+const [kind, portText] = process.argv.slice(2);
+const port = Number(portText);
+const asJwk = JSON.parse(process.env.BENCH_AS_JWK ?? '{}');
+export const ISSUER = 'https://as.bench.local';
+export const AUDIENCE = 'https://api.bench.local';
+
+function controller(bound) {
+  class ApiController {
+    me(req) {
+      return { ok: true, jkt: req.dpop?.jkt ?? null };
+    }
+  }
+  Req()(ApiController.prototype, 'me', 0);
+  Get('me')(ApiController.prototype, 'me', Object.getOwnPropertyDescriptor(ApiController.prototype, 'me'));
+  Reflect.defineMetadata('design:paramtypes', [Object], ApiController.prototype, 'me');
+  if (bound) DpopBound()(ApiController);
+  Controller('api')(ApiController);
+  return ApiController;
+}
+
+async function nest(adapter, store) {
+  const imports = store
+    ? [
+        DpopModule.forRoot({
+          isGlobal: true,
+          store,
+          maxProofAge: 300,
+          accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, keys: [asJwk], algorithms: ['ES256'] },
+        }),
+      ]
+    : [];
+  class AppModule {}
+  Module({ imports, controllers: [controller(Boolean(store))] })(AppModule);
+  const app = await NestFactory.create(AppModule, adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
+    logger: ['error'],
+    bodyParser: false,
+  });
+  await app.listen(port, '127.0.0.1');
+}
+
+async function peer() {
+  const express = (await import('express')).default;
+  const { auth } = await import('express-oauth2-jwt-bearer');
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    auth({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      publicKey: asJwk,
+      tokenSigningAlg: 'ES256',
+      dpop: { enabled: true, required: true, iatOffset: 300, iatLeeway: 30 },
+    }),
+  );
+  app.get('/api/me', (req, res) => res.json({ ok: true, sub: req.auth?.payload.sub }));
+  await new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
+}
+
+async function plainExpress() {
+  const express = (await import('express')).default;
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/api/me', (_req, res) => res.json({ ok: true }));
+  await new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
+}
+
+const sqlite = () =>
+  TypeOrmDpopStore.open(
+    { type: 'better-sqlite3', database: process.env.BENCH_SQLITE_FILE ?? '.data/bench.sqlite', enableWAL: true },
+    { pruneIntervalSeconds: 30 },
+  );
+
+const kinds = {
+  'express-ceiling': plainExpress,
+  'nest-express-ceiling': () => nest('express'),
+  'nest-fastify-ceiling': () => nest('fastify'),
+  peer,
+  'nest-express-memory': () => nest('express', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  'nest-fastify-memory': () => nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  'nest-express-sqlite': async () => nest('express', await sqlite()),
+  'nest-fastify-sqlite': async () => nest('fastify', await sqlite()),
+};
+if (!kinds[kind]) {
+  console.error(`unknown server kind ${kind}; one of ${Object.keys(kinds).join(', ')}`);
+  process.exit(2);
+}
+await kinds[kind]();
+process.send?.('ready');
