@@ -52,6 +52,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'load',
+          include: ['test/load/**/*.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'package',
           include: ['test/package/**/*.spec.ts'],
         },

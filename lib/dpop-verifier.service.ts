@@ -96,6 +96,8 @@ export class DpopVerifierService {
   private readonly allowed: ReadonlyMap<string, AlgorithmProfile>;
   private readonly keys = new Map<string, KeyEntry>();
   private readonly targets = new Map<string, string | undefined>();
+  private lastStoreFailureLog = 0;
+  private suppressedStoreFailures = 0;
 
   constructor(
     @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
@@ -271,6 +273,21 @@ export class DpopVerifierService {
     throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is invalid or stale', this.nonces.issue());
   }
 
+  /** Logs a store failure at most every 10 s (with how many were not logged), so an outage cannot flood the log. */
+  private logStoreFailure(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastStoreFailureLog < 10_000) {
+      this.suppressedStoreFailures++;
+      return;
+    }
+    const suppressed = this.suppressedStoreFailures
+      ? ` (${this.suppressedStoreFailures} more since the last report)`
+      : '';
+    this.lastStoreFailureLog = now;
+    this.suppressedStoreFailures = 0;
+    this.logger.error(`DpopStore could not record a proof; refusing it (fail closed)${suppressed}.`, error as Error);
+  }
+
   /** Atomic insert-if-absent of hash(jkt, jti), kept while the proof could still be accepted. */
   private async recordUse(jkt: string, claims: DpopProofClaims): Promise<void> {
     const id = createHash('sha256').update(jkt).update('\0').update(claims.jti).digest('base64url');
@@ -279,7 +296,7 @@ export class DpopVerifierService {
     try {
       fresh = await this.store.rememberProof(id, expiresAt);
     } catch (error) {
-      this.logger.error('DpopStore could not record a proof; refusing it (fail closed).', error as Error);
+      this.logStoreFailure(error);
       throw new DpopStoreUnavailableError(error);
     }
     if (!fresh) throw refuse('replay', 'DPoP proof has already been used');
