@@ -67,7 +67,9 @@ function cpuTicks(pid) {
 }
 
 async function startServer(kind, port, asJwk, pin, sqliteFile) {
-  const args = ['bench/servers.mjs', kind, String(port)];
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server there (for finding hot spots).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [...profile, 'bench/servers.mjs', kind, String(port)];
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_AS_JWK: JSON.stringify(asJwk), BENCH_SQLITE_FILE: sqliteFile },

@@ -96,4 +96,5 @@ if (!kinds[kind]) {
   process.exit(2);
 }
 await kinds[kind]();
+process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile
 process.send?.('ready');
