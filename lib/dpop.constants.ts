@@ -33,6 +33,9 @@ export interface AlgorithmProfile {
 /** A JWS algorithm this library can verify DPoP proofs with. @publicApi */
 export type DpopAlgorithm = keyof typeof SUPPORTED_ALGORITHMS;
 
+/** Every asymmetric signature algorithm above, in order. @internal */
+export const ASYMMETRIC_ALGORITHMS = Object.keys(SUPPORTED_ALGORITHMS) as DpopAlgorithm[];
+
 /** The `typ` header every DPoP proof carries (RFC 9449 §4.2). @publicApi */
 export const DPOP_PROOF_TYPE = 'dpop+jwt';
 

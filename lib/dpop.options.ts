@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SUPPORTED_ALGORITHMS, type DpopAlgorithm } from './dpop.constants.js';
+import { ASYMMETRIC_ALGORITHMS, SUPPORTED_ALGORITHMS, type DpopAlgorithm } from './dpop.constants.js';
 import { DpopConfigurationError } from './dpop.errors.js';
 import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
 import type { DpopStore } from './dpop.store.js';
@@ -40,7 +40,7 @@ export interface ResolvedDpopOptions {
 
 /** The default values, in one place. @publicApi */
 export const DPOP_DEFAULTS = Object.freeze({
-  algorithms: Object.freeze(Object.keys(SUPPORTED_ALGORITHMS) as DpopAlgorithm[]),
+  algorithms: Object.freeze([...ASYMMETRIC_ALGORITHMS]),
   maxProofLength: 8192,
   maxJtiLength: 256,
   maxProofAge: 60,

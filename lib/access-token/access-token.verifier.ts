@@ -1,3 +1,4 @@
+import { ASYMMETRIC_ALGORITHMS } from '../dpop.constants.js';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { fetchLimited } from '../http-fetch.util.js';
 import type {
@@ -7,20 +8,6 @@ import type {
   IntrospectionAccessTokenOptions,
   JwtAccessTokenOptions,
 } from './access-token.interface.js';
-
-const DEFAULT_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'EdDSA',
-  'Ed25519',
-];
 
 /** Thrown when an access token is not valid; the guard answers `invalid_token`. @publicApi */
 export class AccessTokenError extends Error {
@@ -54,7 +41,7 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
-        algorithms: this.options.algorithms ?? DEFAULT_ALGORITHMS,
+        algorithms: this.options.algorithms ?? ASYMMETRIC_ALGORITHMS,
         clockTolerance: this.options.clockTolerance ?? 5,
         typ: this.options.typ,
       });

@@ -1,3 +1,4 @@
+import { ASYMMETRIC_ALGORITHMS } from '../dpop.constants.js';
 import {
   compactDecrypt,
   CompactEncrypt,
@@ -252,18 +253,6 @@ export async function verifyPossession(
     return compactVerify(jws, key.key, { algorithms: options.algorithms ?? ['HS256', 'HS384', 'HS512'] });
   }
   return compactVerify(jws, async (header) => importJWK(key.jwk, header.alg), {
-    algorithms: options.algorithms ?? [
-      'ES256',
-      'ES384',
-      'ES512',
-      'PS256',
-      'PS384',
-      'PS512',
-      'RS256',
-      'RS384',
-      'RS512',
-      'EdDSA',
-      'Ed25519',
-    ],
+    algorithms: options.algorithms ?? ASYMMETRIC_ALGORITHMS,
   });
 }

@@ -55,12 +55,9 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     return { res, verifier, state };
   }
 
-  async function codeFlow(keyPair: KeyPair, extra: Record<string, string> = {}) {
-    const { res, verifier, state } = await authorize(extra);
-    expect(res.status).toBe(302);
-    const params = oauth.validateAuthResponse(as, spa, new URL(res.headers.get('location')!), state);
-    const dpop = oauth.DPoP(spa, keyPair);
-    const tokens = await withNonceRetry(async () =>
+  /** The token request of the code flow, by oauth4webapi, retrying once for a DPoP nonce. */
+  function redeem(params: URLSearchParams, verifier: string, dpop: oauth.DPoPHandle) {
+    return withNonceRetry(async () =>
       oauth.processAuthorizationCodeResponse(
         as,
         spa,
@@ -71,7 +68,14 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
         { expectedNonce: 'n-0S6_WzA2Mj' },
       ),
     );
-    return { tokens, dpop };
+  }
+
+  async function codeFlow(keyPair: KeyPair, extra: Record<string, string> = {}) {
+    const { res, verifier, state } = await authorize(extra);
+    expect(res.status).toBe(302);
+    const params = oauth.validateAuthResponse(as, spa, new URL(res.headers.get('location')!), state);
+    const dpop = oauth.DPoP(spa, keyPair);
+    return { tokens: await redeem(params, verifier, dpop), dpop };
   }
 
   it('publishes RFC 8414 metadata with the POST response types and DPoP algorithms', () => {
@@ -262,18 +266,7 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     const callback = await fetch(form!.action!, { method: 'POST', body: fields, redirect: 'manual' });
     expect(callback.status).toBeLessThan(400);
     const params = oauth.validateAuthResponse(as, spa, fields, state);
-    const dpop = oauth.DPoP(spa, keyPair);
-    const tokens = await withNonceRetry(async () =>
-      oauth.processAuthorizationCodeResponse(
-        as,
-        spa,
-        await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), params, redirectUri, verifier, {
-          DPoP: dpop,
-          ...insecure,
-        }),
-        { expectedNonce: 'n-0S6_WzA2Mj' },
-      ),
-    );
+    const tokens = await redeem(params, verifier, oauth.DPoP(spa, keyPair));
     expect(tokens.token_type).toBe('dpop');
   });
 
@@ -291,20 +284,7 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     const { calculateThumbprint } = await import('dpop');
     const { res, verifier, state } = await authorize({ dpop_jkt: await calculateThumbprint(bound.publicKey) });
     const params = oauth.validateAuthResponse(as, spa, new URL(res.headers.get('location')!), state);
-    const dpop = oauth.DPoP(spa, other);
-    await expect(
-      withNonceRetry(async () =>
-        oauth.processAuthorizationCodeResponse(
-          as,
-          spa,
-          await oauth.authorizationCodeGrantRequest(as, spa, oauth.None(), params, redirectUri, verifier, {
-            DPoP: dpop,
-            ...insecure,
-          }),
-          { expectedNonce: 'n-0S6_WzA2Mj' },
-        ),
-      ),
-    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(redeem(params, verifier, oauth.DPoP(spa, other))).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('an unknown redirect_uri gets a 400 page, never a redirect', async () => {
