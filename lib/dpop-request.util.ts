@@ -21,18 +21,19 @@ export function requestUrl(request: HttpRequest, options: ResolvedDpopOptions): 
   if (options.publicUrl !== undefined) return options.publicUrl + path;
   const headers = raw.headers;
   if (options.trustProxy) {
-    const proto = firstValue(headers['x-forwarded-proto']);
-    const host = firstValue(headers['x-forwarded-host']);
-    const prefix = firstValue(headers['x-forwarded-prefix'])?.replace(/\/+$/, '') ?? '';
+    const proto = lastValue(headers['x-forwarded-proto']);
+    const host = lastValue(headers['x-forwarded-host']);
+    const prefix = lastValue(headers['x-forwarded-prefix'])?.replace(/\/+$/, '') ?? '';
     if (proto !== undefined && host !== undefined) return `${proto}://${host}${prefix}${path}`;
   }
   const encrypted = (raw.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   return `${encrypted ? 'https' : 'http'}://${headers.host ?? 'localhost'}${path}`;
 }
 
-function firstValue(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value?.split(',')[0];
-  return first?.trim() || undefined;
+/** The value the nearest proxy added: the last one, when a client sent its own and a proxy appended. */
+function lastValue(value: string | string[] | undefined): string | undefined {
+  const last = Array.isArray(value) ? value[value.length - 1] : value?.split(',').pop();
+  return last?.trim() || undefined;
 }
 
 /**

@@ -74,7 +74,12 @@ export class DpopTokenInterceptor implements NestInterceptor {
     return requestUrl(request, this.options);
   }
 
-  /** True when the token request carries client authentication (then the client is confidential). */
+  /**
+   * True when the token request carries client authentication (then the client is confidential and,
+   * with `bindRefreshTokens: 'public'`, its refresh token is not bound). The handler must refuse
+   * credentials it cannot verify (RFC 6749 §2.3), or a public client could opt out of the binding by
+   * sending a made-up secret; override this hook to use your own client registry instead.
+   */
   protected isConfidentialClient(request: TokenRequest): boolean {
     const body = request.body ?? {};
     return (
@@ -129,7 +134,11 @@ export class DpopTokenInterceptor implements NestInterceptor {
     body: Record<string, unknown>,
     dpop: DpopContext | undefined,
   ): Promise<RefreshTokenBinding | undefined> {
-    if (body.grant_type !== 'refresh_token' || typeof body.refresh_token !== 'string') return undefined;
+    if (body.grant_type !== 'refresh_token' || body.refresh_token === undefined) return undefined;
+    if (typeof body.refresh_token !== 'string') {
+      // e.g. refresh_token[]=… parsed as an array: never let it slip past the binding check
+      throw tokenError('invalid_request', 'refresh_token must be a single string');
+    }
     let binding: RefreshTokenBinding | undefined;
     try {
       binding = await this.store.findRefreshTokenBinding(hashRefreshToken(body.refresh_token));
@@ -164,9 +173,8 @@ export class DpopTokenInterceptor implements NestInterceptor {
           : (endpoint.refreshTokenLifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME);
       const body = request.body ?? {};
       try {
-        if (previous !== undefined && typeof body.refresh_token === 'string' && body.refresh_token !== refreshToken) {
-          await this.store.deleteRefreshTokenBinding(previous.tokenHash); // rotated
-        }
+        // A rotated token's binding stays until it expires: should the server still honour the old token,
+        // it must still demand the key (a missing binding would read as "unbound").
         await this.store.saveRefreshTokenBinding({
           tokenHash: hashRefreshToken(refreshToken),
           jkt: dpop.jkt!,

@@ -47,6 +47,16 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
       });
       return payload as AccessTokenClaims;
     } catch (error) {
+      // The key set could not be fetched: we cannot tell, so refuse as unavailable (503), not invalid_token.
+      const code = (error as { code?: string }).code;
+      if (
+        code === 'ERR_JWKS_TIMEOUT' ||
+        code === 'ERR_JOSE_GENERIC' ||
+        code === 'ERR_JWKS_INVALID' ||
+        error instanceof TypeError
+      ) {
+        throw new Error('the JWK set of the access-token issuer could not be fetched', { cause: error });
+      }
       throw new AccessTokenError('access token JWT is not valid', { cause: error });
     }
   }

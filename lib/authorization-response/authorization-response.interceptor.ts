@@ -1,5 +1,6 @@
 import {
   applyDecorators,
+  BadRequestException,
   Catch,
   Injectable,
   UseFilters,
@@ -13,6 +14,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
 import {
+  AuthorizationRequestError,
   renderAuthorizationResponse,
   type AuthorizationResponse,
   type RenderedAuthorizationResponse,
@@ -29,7 +31,15 @@ export class AuthorizationResponseInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<never> {
     return next.handle().pipe(
       map((result: AuthorizationResponse) => {
-        throw new AuthorizationResponseReady(renderAuthorizationResponse(result));
+        let rendered: RenderedAuthorizationResponse;
+        try {
+          rendered = renderAuthorizationResponse(result);
+        } catch (error) {
+          if (!(error instanceof AuthorizationRequestError)) throw error;
+          // Nothing can go back to a redirect URI that cannot receive it: a plain 400.
+          throw new BadRequestException({ error: error.error, error_description: error.message });
+        }
+        throw new AuthorizationResponseReady(rendered);
       }),
     );
   }

@@ -51,10 +51,13 @@ export class JkuFetcher {
   };
 
   private async load(url: URL): Promise<{ keys: unknown[] }> {
-    const response = await fetchLimited(url, this.limits).catch(() => {
-      throw new ConfirmationError('cnf.jku could not be fetched');
+    // An unreachable or failing key server is an outage (refused with 503), not a bad token.
+    const response = await fetchLimited(url, this.limits).catch((error: unknown) => {
+      if (error instanceof Error && /larger than/.test(error.message))
+        throw new ConfirmationError('cnf.jku set is too large');
+      throw new Error('cnf.jku could not be fetched', { cause: error });
     });
-    if (response.status !== 200) throw new ConfirmationError('cnf.jku did not answer 200');
+    if (response.status !== 200) throw new Error(`cnf.jku answered ${response.status}`);
     let set: unknown;
     try {
       set = JSON.parse(response.body);

@@ -208,8 +208,13 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
           'TypeOrmDpopStore: add DPOP_TYPEORM_ENTITIES to your DataSource "entities" (and DPOP_TYPEORM_MIGRATIONS to "migrations").',
         );
       }
+      // tablePath may be schema.table: escape each part.
       const escape = (entity: typeof DpopReplayRecord | typeof DpopRefreshTokenBinding) =>
-        this.dataSource.driver.escape(this.dataSource.getMetadata(entity).tablePath);
+        this.dataSource
+          .getMetadata(entity)
+          .tablePath.split('.')
+          .map((part) => this.dataSource.driver.escape(part))
+          .join('.');
       this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
     }
     return this.sql;

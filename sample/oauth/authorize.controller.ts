@@ -36,7 +36,12 @@ export class AuthorizeController {
 
   @Get()
   @AuthorizationResponseEndpoint()
-  async authorize(@Query() query: AuthorizeQuery): Promise<AuthorizationResponse> {
+  async authorize(@Query() input: unknown): Promise<AuthorizationResponse> {
+    const query: AuthorizeQuery = {};
+    for (const [name, value] of Object.entries((input ?? {}) as Record<string, unknown>)) {
+      query[name] = typeof value === 'string' ? value : undefined; // a repeated parameter counts as invalid below
+    }
+    const repeated = Object.entries((input ?? {}) as Record<string, unknown>).find(([, v]) => typeof v !== 'string');
     const client = this.clients.get(query.client_id ?? '');
     const redirectUri = query.redirect_uri ?? '';
     // Without a known client and one of its redirect URIs, nothing may go back: a 400 page.
@@ -51,6 +56,7 @@ export class AuthorizeController {
       params: { ...params, state: query.state, iss: this.config.issuer },
     });
     try {
+      if (repeated) throw new AuthorizationRequestError('invalid_request', `${repeated[0]} must be given once`);
       const type = parseResponseType(query.response_type);
       mode = resolveResponseMode(type, query.response_mode);
       return reply(await this.issue(client, redirectUri, type.values, query));
@@ -82,6 +88,10 @@ export class AuthorizeController {
       throw new AuthorizationRequestError('invalid_request', 'code_challenge is malformed');
     }
     const dpopJkt = parseDpopJkt(query.dpop_jkt);
+    if (types.includes('token') && client.dpopBound && !dpopJkt) {
+      // This client's access tokens are always DPoP-bound: from here only with dpop_jkt.
+      throw new AuthorizationRequestError('invalid_request', 'dpop_jkt is required for tokens returned to this client');
+    }
     const grant = { sub: 'alice', clientId: client.id, scope, jkt: dpopJkt };
     const params: Record<string, string | undefined> = {};
     if (types.includes('code')) {

@@ -5,6 +5,7 @@ export interface SampleClient {
   id: string;
   secret?: string;
   redirectUris: string[];
+  /** Grant types the client may use at the token endpoint. */
   grants: string[];
   /** Every access token must be DPoP-bound (a token request without a proof is refused). */
   dpopBound: boolean;
@@ -18,7 +19,7 @@ export function sampleClients(config: SampleConfig): Map<string, SampleClient> {
       {
         id: 'demo-spa',
         redirectUris: [`${config.issuer}/client/callback`, 'http://localhost:8080/callback'],
-        grants: ['authorization_code', 'refresh_token', 'implicit'],
+        grants: ['authorization_code', 'refresh_token'],
         dpopBound: true,
       },
     ],

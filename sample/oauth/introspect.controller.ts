@@ -1,9 +1,11 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { SampleConfig } from '../sample.config.js';
 import { sampleClients, type SampleClient } from './clients.js';
 import { KeysService } from './keys.service.js';
 import { oauthError } from './oauth-error.js';
-import { authenticateClient } from './token.controller.js';
+import { singleParams } from './params.js';
+import { authenticateClient, withBasicChallenge } from './token.controller.js';
 
 /** RFC 7662 introspection of the sample's access tokens, for demo-service. */
 @Controller('introspect')
@@ -20,8 +22,13 @@ export class IntrospectController {
   @Post()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  async introspect(@Body() body: Record<string, string | undefined>, @Headers('authorization') authorization?: string) {
-    const client = authenticateClient(this.clients, body ?? {}, authorization);
+  async introspect(
+    @Body() input: unknown,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('authorization') authorization?: string,
+  ) {
+    const body = singleParams(input);
+    const client = withBasicChallenge(res, () => authenticateClient(this.clients, body, authorization));
     if (client.secret === undefined)
       throw oauthError('invalid_client', 'Introspection needs client authentication', 401);
     const claims = await this.keys.verifyAccessToken(body.token ?? '');

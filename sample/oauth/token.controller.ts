@@ -1,4 +1,5 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, HttpException, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { assertDpopJkt, Dpop, DpopTokenEndpoint, type DpopContext } from '../../lib/index.js';
@@ -7,11 +8,38 @@ import { sampleClients, secretMatches, type SampleClient } from './clients.js';
 import { sha256 } from './keys.service.js';
 import { AuthorizationCode } from './oauth.entities.js';
 import { oauthError } from './oauth-error.js';
+import { singleParams } from './params.js';
 import { ACCESS_TOKEN_LIFETIME, TokensService, type Grant } from './tokens.service.js';
 
 type TokenRequest = Record<string, string | undefined>;
 
-/** Reads client_secret_basic or client_secret_post credentials, or a public client's client_id. */
+/** A 401 invalid_client; `basic`: the client tried HTTP Basic, so the answer carries a Basic challenge. */
+export class InvalidClientException extends HttpException {
+  constructor(
+    description: string,
+    readonly basic: boolean,
+  ) {
+    super({ error: 'invalid_client', error_description: description }, 401);
+  }
+}
+
+/** RFC 6749 §5.2: a 401 after HTTP Basic authentication names the scheme in WWW-Authenticate. */
+export function withBasicChallenge<T>(res: Response, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidClientException && error.basic)
+      res.setHeader('WWW-Authenticate', 'Basic realm="oauth"');
+    throw error;
+  }
+}
+
+const invalidClient = (description: string, basic: boolean) => new InvalidClientException(description, basic);
+
+/**
+ * Authenticates the client: client_secret_basic or client_secret_post for a confidential client, none for a
+ * public one (which must not send credentials: an unverifiable secret is refused, RFC 6749 §2.3).
+ */
 export function authenticateClient(
   clients: Map<string, SampleClient>,
   body: TokenRequest,
@@ -19,16 +47,25 @@ export function authenticateClient(
 ): SampleClient {
   let id = body.client_id;
   let secret = body.client_secret;
-  if (authorization?.startsWith('Basic ')) {
-    const decoded = Buffer.from(authorization.slice(6), 'base64').toString();
+  const basic = /^basic /i.test(authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(authorization!.slice(6).trim(), 'base64').toString();
     const colon = decoded.indexOf(':');
-    id = decodeURIComponent(decoded.slice(0, colon));
-    secret = decodeURIComponent(decoded.slice(colon + 1));
+    try {
+      id = decodeURIComponent(decoded.slice(0, colon));
+      secret = decodeURIComponent(decoded.slice(colon + 1));
+    } catch {
+      throw invalidClient('Malformed client credentials', true);
+    }
   }
   const client = clients.get(id ?? '');
-  if (!client) throw oauthError('invalid_client', 'Unknown client', 401);
-  if (client.secret !== undefined && !secretMatches(client, secret ?? '')) {
-    throw oauthError('invalid_client', 'Client authentication failed', 401);
+  if (!client) throw invalidClient('Unknown client', basic);
+  if (client.secret === undefined) {
+    if (secret !== undefined || basic || body.client_assertion !== undefined) {
+      throw invalidClient('This client does not authenticate', basic);
+    }
+  } else if (!secretMatches(client, secret ?? '')) {
+    throw invalidClient('Client authentication failed', basic);
   }
   return client;
 }
@@ -52,22 +89,30 @@ export class TokenController {
   @Header('Pragma', 'no-cache')
   @DpopTokenEndpoint()
   async token(
-    @Body() body: TokenRequest,
+    @Body() input: unknown,
     @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
     @Dpop() dpop?: DpopContext,
   ) {
-    const client = authenticateClient(this.clients, body ?? {}, authorization);
-    if (!client.grants.includes(body.grant_type ?? '')) {
-      throw oauthError('unsupported_grant_type', 'This grant type is not allowed for the client');
+    const body = singleParams(input);
+    const client = withBasicChallenge(res, () => authenticateClient(this.clients, body, authorization));
+    const grant = body.grant_type ?? '';
+    if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grant)) {
+      throw oauthError('unsupported_grant_type', 'Supported: authorization_code, refresh_token, client_credentials');
     }
+    if (!client.grants.includes(grant))
+      throw oauthError('unauthorized_client', 'This client may not use this grant type');
     if (client.dpopBound && !dpop) throw oauthError('invalid_dpop_proof', 'This client must send a DPoP proof');
-    switch (body.grant_type) {
+    switch (grant) {
       case 'authorization_code':
         return this.authorizationCode(client, body, dpop);
       case 'refresh_token':
         return this.refreshToken(client, body, dpop);
-      default:
-        return this.respond({ sub: client.id, clientId: client.id, scope: body.scope ?? 'api', jkt: dpop?.jkt }, false);
+      default: {
+        const scope = body.scope ?? 'api';
+        if (scope.split(' ').some((value) => value !== 'api')) throw oauthError('invalid_scope', 'Only the api scope');
+        return this.respond({ sub: client.id, clientId: client.id, scope, jkt: dpop?.jkt }, false);
+      }
     }
   }
 

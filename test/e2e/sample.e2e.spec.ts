@@ -287,6 +287,67 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     await expect(redeem(params, verifier, oauth.DPoP(spa, other))).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  describe('hardening', () => {
+    const basic = (id: string, secret: string, scheme = 'Basic') =>
+      `${scheme} ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const token = (body: Record<string, string> | string, headers: Record<string, string> = {}) =>
+      fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: typeof body === 'string' ? body : new URLSearchParams(body),
+      });
+
+    it('only the three grant types; another one is unsupported_grant_type, a disallowed one unauthorized_client', async () => {
+      const implicit = await token({ grant_type: 'implicit', client_id: 'demo-spa', scope: 'admin' });
+      expect(implicit.status).toBe(400);
+      expect(((await implicit.json()) as { error: string }).error).toBe('unsupported_grant_type');
+      const spaCc = await token({ grant_type: 'client_credentials', client_id: 'demo-spa' });
+      expect(((await spaCc.json()) as { error: string }).error).toBe('unauthorized_client');
+    });
+
+    it('client authentication: a public client sending a secret is refused; Basic is case-insensitive and its 401 names Basic', async () => {
+      const spaSecret = await token({
+        grant_type: 'authorization_code',
+        code: 'x',
+        client_id: 'demo-spa',
+        client_secret: 'made-up',
+      });
+      expect(spaSecret.status).toBe(401);
+      expect(((await spaSecret.json()) as { error: string }).error).toBe('invalid_client');
+      const lower = await token(
+        { grant_type: 'client_credentials' },
+        { authorization: basic('demo-service', 'demo-service-secret', 'basic') },
+      );
+      expect(lower.status).toBe(200);
+      const wrong = await token({ grant_type: 'client_credentials' }, { authorization: basic('demo-service', 'nope') });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="oauth"');
+      const malformed = await token({ grant_type: 'client_credentials' }, { authorization: basic('%', 'x') });
+      expect(malformed.status).toBe(401);
+    });
+
+    it('repeated parameters are an invalid_request, never a 500', async () => {
+      const codes = await token('grant_type=authorization_code&client_id=demo-spa&code=a&code=b');
+      expect(codes.status).toBe(400);
+      expect(((await codes.json()) as { error: string }).error).toBe('invalid_request');
+      const url = new URL(as.authorization_endpoint!);
+      url.search = `response_type=code&client_id=demo-spa&redirect_uri=${encodeURIComponent(redirectUri)}&scope=a&scope=b&state=s`;
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location')!);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('state')).toBe('s');
+    });
+
+    it('demo-spa gets tokens from /authorize only bound to a key (dpop_jkt)', async () => {
+      const { res } = await authorize({ response_type: 'token', scope: 'api' });
+      expect(res.status).toBe(302);
+      const fragment = new URLSearchParams(new URL(res.headers.get('location')!).hash.slice(1));
+      expect(fragment.get('error')).toBe('invalid_request');
+      expect(fragment.get('access_token')).toBeNull();
+    });
+  });
+
   it('an unknown redirect_uri gets a 400 page, never a redirect', async () => {
     const { res } = await authorize({ redirect_uri: 'https://evil.example/cb' });
     expect(res.status).toBe(400);

@@ -179,6 +179,9 @@ class AuthorizeController {
   @Get('authorize')
   @AuthorizationResponseEndpoint()
   authorize(@Query() query: Record<string, string>): AuthorizationResponse {
+    if (query.redirect_uri?.startsWith('javascript:')) {
+      return { redirectUri: query.redirect_uri, responseMode: 'query', params: { error: 'x' } }; // a handler bug
+    }
     if (query.redirect_uri !== REDIRECT) throw new HttpException('unknown redirect_uri', 400);
     try {
       const type = parseResponseType(query.response_type);
@@ -246,6 +249,11 @@ describe.each(['express', 'fastify'] as const)('@AuthorizationResponseEndpoint()
     ]);
     const query = await get({ response_type: 'token', response_mode: 'query', state: 's4' });
     expect(query.headers.location).toBe(`${REDIRECT}?error=invalid_request&state=s4`);
+  });
+
+  it('a redirect URI that cannot receive a response (javascript:) gives a 400, not a 500', async () => {
+    const res = await send(`${base}/authorize?response_type=code&redirect_uri=javascript:alert(1)//`);
+    expect(res.status).toBe(400);
   });
 
   it('leaves other errors to Nest (an unknown redirect URI gets a 400, never a redirect)', async () => {

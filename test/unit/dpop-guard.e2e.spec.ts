@@ -320,12 +320,14 @@ describe.each(['express', 'fastify'] as const)('DpopGuard on %s', (adapter) => {
       expect((await call({ jku: 'https://evil.example/keys' })).json().error).toBe('invalid_token');
       expect((await call({ jku: jkuServer.url.replace('https:', 'http:') })).json().error).toBe('invalid_token');
     });
-    it('cnf.jku: a set is fetched once and reused; a server that does not answer times out as invalid_token', async () => {
+    it('cnf.jku: a set is fetched once and reused; a key server that does not answer is an outage (503), not a bad token', async () => {
       const path = `/one?${adapter}`;
       for (let i = 0; i < 3; i++) expect((await call({ jku: `${jkuServer.url}${path}` })).status).toBe(200);
       expect(jkuHits.filter((hit) => hit === path)).toHaveLength(1);
       const started = Date.now();
-      expect((await call({ jku: `${jkuServer.url}/slow` })).json().error).toBe('invalid_token');
+      const slow = await call({ jku: `${jkuServer.url}/slow` });
+      expect(slow.status).toBe(503);
+      expect(slow.json().error).toBe('temporarily_unavailable');
       expect(Date.now() - started).toBeLessThan(3000);
     });
     it('cnf.jwe: a symmetric key cannot confirm a DPoP proof → invalid_token', async () => {
@@ -498,6 +500,32 @@ describe.each(['express', 'fastify'] as const)('DpopGuard token verification and
       expect((await send(`${base}/open`)).status).toBe(200);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('DpopGuard when the JWK set of the token issuer is down', () => {
+  it('refuses with 503 (not invalid_token: the token may be fine)', async () => {
+    const down = await httpServer((_req, _body, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    const { app, base } = await start('express', {
+      accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, jwksUri: `${down.url}/jwks` },
+    });
+    try {
+      const token = await mint({ cnf: { jkt } });
+      const res = await send(`${base}/api/me`, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await generateProof(client, `${base}/api/me`, 'GET', undefined, token),
+        },
+      });
+      expect(res.status).toBe(503);
+      expect(res.json().error).toBe('temporarily_unavailable');
+    } finally {
+      await app.close();
+      await down.close();
     }
   });
 });

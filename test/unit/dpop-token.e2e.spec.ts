@@ -181,11 +181,25 @@ describe.each(['express', 'fastify'] as const)('DpopTokenInterceptor on %s', (ad
     expect(refreshed.status).toBe(200);
     const second = refreshed.json();
     expect(second.token_type).toBe('DPoP');
-    expect(await store.findRefreshTokenBinding(hashRefreshToken(first.refresh_token as string))).toBeUndefined();
+    // the rotated token keeps its binding until it expires: were it honoured again, it would still need the key
+    expect(await store.findRefreshTokenBinding(hashRefreshToken(first.refresh_token as string))).toMatchObject({ jkt });
     expect(await store.findRefreshTokenBinding(hashRefreshToken(second.refresh_token as string))).toMatchObject({
       jkt,
       clientId: 'spa',
     });
+  });
+
+  it('a refresh_token that is not a single string → 400 invalid_request (it cannot slip past the binding check)', async () => {
+    const res = await send(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await generateProof(client, `${base}/oauth/token`, 'POST'),
+      },
+      body: 'grant_type=refresh_token&refresh_token=a&refresh_token=b',
+    });
+    expect(res.status).toBe(400);
+    expect(res.json().error).toBe('invalid_request');
   });
 
   it('confidential clients: refresh tokens unbound by default, bound with bindRefreshTokens: "all"', async () => {
