@@ -42,6 +42,9 @@ export abstract class DpopStore {
   abstract deleteRefreshTokenBinding(tokenHash: string): Promise<void>;
 }
 
+/** How many live records one sweep of a full memory store looks at before it gives up. */
+const SWEEP_LIVE_LIMIT = 64;
+
 /** Options of {@link MemoryDpopStore}. @publicApi */
 export interface MemoryDpopStoreOptions {
   /**
@@ -66,8 +69,6 @@ export class MemoryDpopStore extends DpopStore {
   private readonly bindings = new Map<string, RefreshTokenBinding>();
   private readonly maxEntries: number;
   private readonly now: () => number;
-  /** No record expires before this; lets a full store refuse without a scan. */
-  private earliestExpiry = Number.POSITIVE_INFINITY;
 
   constructor(options: MemoryDpopStoreOptions = {}) {
     super();
@@ -120,18 +121,22 @@ export class MemoryDpopStore extends DpopStore {
     if (existing !== undefined && existing > now) return false;
     if (existing === undefined && this.records.size >= this.maxEntries) this.sweep(now);
     this.records.set(key, expiresAt);
-    if (expiresAt < this.earliestExpiry) this.earliestExpiry = expiresAt;
     return true;
   }
 
+  /**
+   * Frees room by walking the records oldest first (insertion order is close to expiry order: every
+   * record lives about maxProofAge after its iat): expired ones are deleted, live ones are moved to
+   * the back, and the walk stops after a few live ones, so one insert never scans the whole store.
+   */
   private sweep(now: number): void {
-    if (now >= this.earliestExpiry) {
-      let earliest = Number.POSITIVE_INFINITY;
-      for (const [key, expiresAt] of this.records) {
-        if (expiresAt <= now) this.records.delete(key);
-        else if (expiresAt < earliest) earliest = expiresAt;
+    let live = 0;
+    for (const [key, expiresAt] of this.records) {
+      this.records.delete(key);
+      if (expiresAt > now) {
+        this.records.set(key, expiresAt);
+        if (++live >= SWEEP_LIVE_LIMIT) break;
       }
-      this.earliestExpiry = earliest;
     }
     if (this.records.size >= this.maxEntries) {
       throw new Error(`MemoryDpopStore is full (${this.maxEntries} unexpired records); raise maxEntries.`);

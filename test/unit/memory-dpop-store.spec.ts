@@ -42,3 +42,19 @@ describe('MemoryDpopStore', () => {
     expect(() => new MemoryDpopStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive integer/);
   });
 });
+
+describe('MemoryDpopStore when full under churn', () => {
+  it('frees room without scanning the whole store on every insert', async () => {
+    const clock = { ms: 0 };
+    const store = new MemoryDpopStore({ maxEntries: 50_000, now: () => clock.ms });
+    // fill it with records that expire in insertion order, as proofs do
+    for (let i = 0; i < 50_000; i++) await store.rememberProof(`k${i}`, 1000 + i);
+    clock.ms = 1000 + 25_000; // half have expired
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 20_000; i++) expect(await store.rememberProof(`n${i}`, 200_000)).toBe(true);
+    const microsPerInsert = Number(process.hrtime.bigint() - started) / 1000 / 20_000;
+    expect(store.size).toBeLessThanOrEqual(50_000);
+    expect(await store.rememberProof('k49999', 0)).toBe(false); // live records are kept
+    expect(microsPerInsert).toBeLessThan(50); // a full scan per insert would be ~1000 µs here
+  });
+});
