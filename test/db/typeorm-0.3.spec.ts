@@ -1,16 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runInPackedApp } from '../helpers/packed-app.js';
 
 /**
  * The peer range says typeorm 0.3 or 1.x; the repository develops on 1.x. This installs the packed library
  * next to typeorm 0.3 and pg in a scratch app and runs the store against the local PostgreSQL.
  */
-const root = resolve(import.meta.dirname, '../..');
-const work = mkdtempSync(join(tmpdir(), 'nestjs-dpop-typeorm03-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const SCRIPT = `
 import 'reflect-metadata';
@@ -34,32 +28,19 @@ console.log(JSON.stringify({ typeorm, inserted: results.filter(Boolean).length, 
 
 describe('TypeOrmDpopStore on typeorm 0.3 (packed library)', () => {
   it('inserts a proof once under concurrency, keeps bindings and prunes', { timeout: 300_000 }, () => {
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, stdio: 'pipe' });
-    const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'))!;
-    writeFileSync(
-      join(work, 'package.json'),
-      JSON.stringify({
-        name: 'typeorm03-app',
-        private: true,
-        type: 'module',
-        dependencies: {
-          typeorm: '^0.3.20',
-          pg: '^8.11.0',
-          '@nestjs/common': '^11.1.0',
-          '@nestjs/core': '^11.1.0',
-          'reflect-metadata': '^0.2.2',
-          rxjs: '^7.8.0',
-          'nestjs-dpop': `file:./${tarball}`,
-        },
-      }),
-    );
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], {
-      cwd: work,
-      stdio: 'pipe',
+    const result = runInPackedApp({
+      type: 'module',
+      dependencies: {
+        typeorm: '^0.3.20',
+        pg: '^8.11.0',
+        '@nestjs/common': '^11.1.0',
+        '@nestjs/core': '^11.1.0',
+        'reflect-metadata': '^0.2.2',
+        rxjs: '^7.8.0',
+      },
+      file: 'check.mjs',
+      source: SCRIPT,
     });
-    writeFileSync(join(work, 'check.mjs'), SCRIPT);
-    const out = execFileSync(process.execPath, ['--no-warnings', 'check.mjs'], { cwd: work, encoding: 'utf8' });
-    const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.typeorm).toMatch(/^0\.3\./);
     expect(result.inserted).toBe(1);
     expect(result.binding).toBe('c');

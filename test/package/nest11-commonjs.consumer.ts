@@ -1,16 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runInPackedApp } from '../helpers/packed-app.js';
 
 /**
  * A CommonJS Nest 11 app installs the packed library (npm pack, not a link:
  * a link would resolve a second copy of @nestjs/*) and uses it with require().
  */
-const root = resolve(import.meta.dirname, '../..');
-const work = mkdtempSync(join(tmpdir(), 'nestjs-dpop-cjs-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const APP = String.raw`
 'use strict';
@@ -50,30 +44,17 @@ Module({ imports: [dpop.DpopModule.forRoot({ maxProofAge: 120 })], providers: [P
 
 describe('CommonJS Nest 11 app', () => {
   it('requires the packed library and verifies a proof with one copy of Nest', () => {
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, stdio: 'pipe' });
-    const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'))!;
-    writeFileSync(
-      join(work, 'package.json'),
-      JSON.stringify({
-        name: 'cjs-nest11-app',
-        private: true,
-        type: 'commonjs',
-        dependencies: {
-          '@nestjs/common': '^11.1.0',
-          '@nestjs/core': '^11.1.0',
-          'reflect-metadata': '^0.2.2',
-          rxjs: '^7.8.0',
-          'nestjs-dpop': `file:./${tarball}`,
-        },
-      }),
-    );
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], {
-      cwd: work,
-      stdio: 'pipe',
+    const result = runInPackedApp({
+      type: 'commonjs',
+      dependencies: {
+        '@nestjs/common': '^11.1.0',
+        '@nestjs/core': '^11.1.0',
+        'reflect-metadata': '^0.2.2',
+        rxjs: '^7.8.0',
+      },
+      file: 'app.js',
+      source: APP,
     });
-    writeFileSync(join(work, 'app.js'), APP);
-    const out = execFileSync(process.execPath, ['--no-warnings', 'app.js'], { cwd: work, encoding: 'utf8' });
-    const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.nest).toMatch(/^11\./);
     expect(result.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.replay).toBe('replay');
