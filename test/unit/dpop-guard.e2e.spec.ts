@@ -15,6 +15,7 @@ import {
   type DpopContext,
   type DpopModuleOptions,
 } from '../../lib/index.js';
+import { RFC9449_EXAMPLE, RFC9449_RESOURCE_EXAMPLE } from '../helpers/proofs.js';
 import { httpServer, httpsServer, send, testCertificate, type TestServer } from '../helpers/servers.js';
 
 const ISSUER = 'https://as.example.com';
@@ -498,6 +499,56 @@ describe.each(['express', 'fastify'] as const)('DpopGuard token verification and
       });
       expect(res.status).toBe(200);
       expect((await send(`${base}/open`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('DpopGuard with the RFC 9449 §7.1 example request on %s', (adapter) => {
+  @Controller()
+  class ResourceController {
+    @Get('protectedresource')
+    @DpopBound()
+    resource(@Dpop('jkt') dpopJkt: string) {
+      return { jkt: dpopJkt };
+    }
+  }
+
+  it('accepts the RFC’s exact Authorization and DPoP headers (at the RFC’s time and public URL)', async () => {
+    @Module({
+      imports: [
+        DpopModule.forRoot({
+          publicUrl: 'https://resource.example.org',
+          now: () => RFC9449_RESOURCE_EXAMPLE.iat * 1000,
+          accessToken: {
+            type: 'custom',
+            verify: (token) =>
+              token === RFC9449_RESOURCE_EXAMPLE.accessToken ? { cnf: { jkt: RFC9449_EXAMPLE.jkt } } : null,
+          },
+        }),
+      ],
+      controllers: [ResourceController],
+    })
+    class ResourceModule {}
+    const app = await NestFactory.create(
+      ResourceModule,
+      adapter === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+      {
+        logger: ['error'],
+      },
+    );
+    await app.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    try {
+      const headers = {
+        authorization: `DPoP ${RFC9449_RESOURCE_EXAMPLE.accessToken}`,
+        dpop: RFC9449_RESOURCE_EXAMPLE.proof,
+      };
+      const res = await send(`${base}/protectedresource`, { headers });
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ jkt: RFC9449_EXAMPLE.jkt });
+      expect((await send(`${base}/protectedresource`, { headers })).json().error).toBe('invalid_dpop_proof'); // replay
     } finally {
       await app.close();
     }

@@ -14,7 +14,15 @@ import {
   type DpopAlgorithm,
   type DpopModuleOptions,
 } from '../../lib/index.js';
-import { athOf, b64, makeKey, RFC9449_EXAMPLE, signProof, type TestKey } from '../helpers/proofs.js';
+import {
+  athOf,
+  b64,
+  makeKey,
+  RFC9449_EXAMPLE,
+  RFC9449_RESOURCE_EXAMPLE,
+  signProof,
+  type TestKey,
+} from '../helpers/proofs.js';
 
 const HTU = 'https://api.example.com/orders';
 const NOW = 1_800_000_000; // seconds
@@ -88,6 +96,24 @@ describe('DpopVerifierService: RFC 9449 examples', () => {
     );
     expect(again.check).toBe('replay');
     expect(again.code).toBe('invalid_dpop_proof');
+  });
+
+  it('accepts the RFC 9449 §7.1 resource-request proof with its access token (ath), and refuses it for another token', async () => {
+    const example = RFC9449_RESOURCE_EXAMPLE;
+    clock = example.iat * 1000;
+    expect(athOf(example.accessToken)).toBe(example.ath); // the RFC's ath is SHA-256 of its token
+    const { verifier } = await verifierWith();
+    const other = await refusal(
+      verifier.verify(example.proof, { method: 'GET', url: example.url, accessToken: 'another' }),
+    );
+    expect(other.check).toBe('ath');
+    const result = await verifier.verify(example.proof, {
+      method: 'GET',
+      url: example.url,
+      accessToken: example.accessToken,
+      jkt: RFC9449_EXAMPLE.jkt,
+    });
+    expect(result.claims).toMatchObject({ jti: 'e1j3V_bKic8-LAEB', ath: example.ath });
   });
 
   it('refuses the example proof once its iat is older than maxProofAge', async () => {
