@@ -1,8 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { startSample } from '../helpers/sample-app.js';
+import { insecure, serviceToken, startSample } from '../helpers/sample-app.js';
 
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const service: oauth.Client = { client_id: 'demo-service' };
 
 describe.each([
@@ -17,17 +16,7 @@ describe.each([
         await oauth.discoveryRequest(new URL(issuer), insecure),
       );
       const dpop = oauth.DPoP(service, await oauth.generateKeyPair('ES256'));
-      const tokens = await oauth.processClientCredentialsResponse(
-        as,
-        service,
-        await oauth.clientCredentialsGrantRequest(
-          as,
-          service,
-          oauth.ClientSecretBasic('demo-service-secret'),
-          {},
-          { DPoP: dpop, ...insecure },
-        ),
-      );
+      const tokens = await serviceToken(as, dpop);
       expect(tokens.token_type).toBe('dpop');
       const res = await oauth.protectedResourceRequest(
         tokens.access_token,

@@ -3,7 +3,7 @@ import { generateKeyPair as dpopKeyPair, generateProof } from 'dpop';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPage } from '../helpers/html-form.js';
-import { startSample } from '../helpers/sample-app.js';
+import { serviceToken, startSample } from '../helpers/sample-app.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const spa: oauth.Client = { client_id: 'demo-spa' };
@@ -139,17 +139,7 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
   });
 
   it('client credentials: Bearer without a proof (works on /api/mixed only), DPoP-bound with one', async () => {
-    const bearer = await oauth.processClientCredentialsResponse(
-      as,
-      service,
-      await oauth.clientCredentialsGrantRequest(
-        as,
-        service,
-        oauth.ClientSecretBasic('demo-service-secret'),
-        { scope: 'api' },
-        insecure,
-      ),
-    );
+    const bearer = await serviceToken(as);
     expect(bearer.token_type).toBe('bearer');
     const mixed = await fetch(`${issuer}/api/mixed`, { headers: { authorization: `Bearer ${bearer.access_token}` } });
     expect(mixed.status).toBe(200);
@@ -158,19 +148,7 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     expect(strict.status).toBe(401);
 
     const dpop = oauth.DPoP(service, await oauth.generateKeyPair('ES256'));
-    const bound = await withNonceRetry(async () =>
-      oauth.processClientCredentialsResponse(
-        as,
-        service,
-        await oauth.clientCredentialsGrantRequest(
-          as,
-          service,
-          oauth.ClientSecretBasic('demo-service-secret'),
-          { scope: 'api' },
-          { DPoP: dpop, ...insecure },
-        ),
-      ),
-    );
+    const bound = await withNonceRetry(() => serviceToken(as, dpop));
     expect(bound.token_type).toBe('dpop');
     const introspection = await fetch(`${issuer}/introspect`, {
       method: 'POST',

@@ -1,3 +1,4 @@
+import * as oauth from 'oauth4webapi';
 import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -27,4 +28,26 @@ export async function startSample(
   const issuer = `http://127.0.0.1:${port}`;
   const app = await createSampleApp({ port, host: '127.0.0.1', issuer, sqliteFile, nonce: false, ...overrides });
   return { app, issuer, sqliteFile };
+}
+
+/** oauth4webapi's options for the sample's plain-HTTP issuer. */
+export const insecure = { [oauth.allowInsecureRequests]: true } as const;
+const service: oauth.Client = { client_id: 'demo-service' };
+
+/** The client-credentials grant of demo-service (DPoP-bound when a DPoP handle is given). */
+export async function serviceToken(as: oauth.AuthorizationServer, dpop?: oauth.DPoPHandle) {
+  return oauth.processClientCredentialsResponse(
+    as,
+    service,
+    await oauth.clientCredentialsGrantRequest(
+      as,
+      service,
+      oauth.ClientSecretBasic('demo-service-secret'),
+      { scope: 'api' },
+      {
+        ...(dpop ? { DPoP: dpop } : {}),
+        ...insecure,
+      },
+    ),
+  );
 }

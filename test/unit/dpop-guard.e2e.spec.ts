@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, type INestApplication, type Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -61,10 +61,11 @@ async function start(
   adapter: AdapterName,
   options: DpopModuleOptions,
   globalGuard = false,
+  controllers: Type[] = [ApiController, OpenController],
 ): Promise<{ app: INestApplication; base: string }> {
   @Module({
     imports: [DpopModule.forRoot({ isGlobal: true, ...options })],
-    controllers: [ApiController, OpenController],
+    controllers,
     providers: globalGuard ? [{ provide: APP_GUARD, useClass: DpopGuard }] : [],
   })
   class AppModule {}
@@ -516,30 +517,16 @@ describe.each(['express', 'fastify'] as const)('DpopGuard with the RFC 9449 §7.
   }
 
   it('accepts the RFC’s exact Authorization and DPoP headers (at the RFC’s time and public URL)', async () => {
-    @Module({
-      imports: [
-        DpopModule.forRoot({
-          publicUrl: 'https://resource.example.org',
-          now: () => RFC9449_RESOURCE_EXAMPLE.iat * 1000,
-          accessToken: {
-            type: 'custom',
-            verify: (token) =>
-              token === RFC9449_RESOURCE_EXAMPLE.accessToken ? { cnf: { jkt: RFC9449_EXAMPLE.jkt } } : null,
-          },
-        }),
-      ],
-      controllers: [ResourceController],
-    })
-    class ResourceModule {}
-    const app = await NestFactory.create(
-      ResourceModule,
-      adapter === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
-      {
-        logger: ['error'],
+    const options: DpopModuleOptions = {
+      publicUrl: 'https://resource.example.org',
+      now: () => RFC9449_RESOURCE_EXAMPLE.iat * 1000,
+      accessToken: {
+        type: 'custom',
+        verify: (token) =>
+          token === RFC9449_RESOURCE_EXAMPLE.accessToken ? { cnf: { jkt: RFC9449_EXAMPLE.jkt } } : null,
       },
-    );
-    await app.listen(0, '127.0.0.1');
-    const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    };
+    const { app, base } = await start(adapter, options, false, [ResourceController]);
     try {
       const headers = {
         authorization: `DPoP ${RFC9449_RESOURCE_EXAMPLE.accessToken}`,
