@@ -128,6 +128,15 @@ afterAll(async () => {
   await jkuServer?.close();
 });
 
+/** Headers of a GET /api/me with a fresh key-bound token and its proof. */
+async function boundRequest(base: string): Promise<Record<string, string>> {
+  const token = await mint({ cnf: { jkt } });
+  return {
+    authorization: `DPoP ${token}`,
+    dpop: await generateProof(client, `${base}/api/me`, 'GET', undefined, token),
+  };
+}
+
 function jwtOptions(extra: DpopModuleOptions = {}): DpopModuleOptions {
   return {
     accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, jwksUri: `${jwks.url}/jwks` },
@@ -491,13 +500,7 @@ describe.each(['express', 'fastify'] as const)('DpopGuard token verification and
   it('registered globally (APP_GUARD) with routes opting in, each request is checked once', async () => {
     const { app, base } = await start(adapter, jwtOptions(), true);
     try {
-      const token = await mint({ cnf: { jkt } });
-      const res = await send(`${base}/api/me`, {
-        headers: {
-          authorization: `DPoP ${token}`,
-          dpop: await generateProof(client, `${base}/api/me`, 'GET', undefined, token),
-        },
-      });
+      const res = await send(`${base}/api/me`, { headers: await boundRequest(base) });
       expect(res.status).toBe(200);
       expect((await send(`${base}/open`)).status).toBe(200);
     } finally {
@@ -552,13 +555,7 @@ describe('DpopGuard when the JWK set of the token issuer is down', () => {
       accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, jwksUri: `${down.url}/jwks` },
     });
     try {
-      const token = await mint({ cnf: { jkt } });
-      const res = await send(`${base}/api/me`, {
-        headers: {
-          authorization: `DPoP ${token}`,
-          dpop: await generateProof(client, `${base}/api/me`, 'GET', undefined, token),
-        },
-      });
+      const res = await send(`${base}/api/me`, { headers: await boundRequest(base) });
       expect(res.status).toBe(503);
       expect(res.json().error).toBe('temporarily_unavailable');
     } finally {
