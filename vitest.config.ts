@@ -2,13 +2,32 @@ import { defineConfig } from 'vitest/config';
 
 // Nest needs legacy decorators and their design:paramtypes metadata; without
 // emitDecoratorMetadata Nest silently injects undefined (see the canary test).
+/** The test folders that mirror lib/'s concerns. */
+const CONCERNS = [
+  'module',
+  'proof',
+  'http',
+  'resource-server',
+  'token-endpoint',
+  'storage',
+  'confirmation',
+  'authorization-response',
+  'internal',
+].join(',');
+
 export default defineConfig({
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
+        test: {
+          name: 'unit',
+          // Tests mirror lib/: one folder per concern. *.e2e.spec.ts start real apps (project e2e).
+          include: [`test/{${CONCERNS}}/**/*.spec.ts`],
+          exclude: ['**/*.e2e.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+        },
       },
       {
         extends: true,
@@ -24,8 +43,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.spec.ts'],
-          exclude: ['test/e2e/browser.spec.ts'],
+          include: [`test/{${CONCERNS}}/**/*.e2e.spec.ts`, 'test/sample/**/*.spec.ts'],
+          exclude: ['test/sample/browser.spec.ts'],
           setupFiles: ['reflect-metadata'],
           testTimeout: 30_000,
         },
@@ -34,7 +53,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          include: ['test/e2e/browser.spec.ts'],
+          include: ['test/sample/browser.spec.ts'],
           setupFiles: ['reflect-metadata'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/index.js';
-import { TypeOrmDpopStore } from '../dist/typeorm/index.js';
+import { TypeOrmDpopStore } from '../dist/storage/typeorm/index.js';
 
 const [kind, portText] = process.argv.slice(2);
 const port = Number(portText);

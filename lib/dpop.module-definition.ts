@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
+import type { DpopModuleOptions } from './options/dpop-module-options.interface.js';
 
 /** @internal */
 export const {

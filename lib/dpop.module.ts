@@ -1,13 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './dpop.options.js';
+import { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './options/resolve-dpop-options.js';
 import { DPOP_OPTIONS } from './dpop.constants.js';
 import { DpopConfigurableModule, DPOP_MODULE_OPTIONS, type DPOP_OPTIONS_TYPE } from './dpop.module-definition.js';
-import { DpopNonceService } from './dpop-nonce.service.js';
-import { DpopStore, MemoryDpopStore } from './dpop.store.js';
-import { DpopVerifierService } from './dpop-verifier.service.js';
-import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
-import { AccessTokenVerifier, createAccessTokenVerifier } from './access-token/access-token.verifier.js';
-import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
+import { DpopNonceService } from './proof/dpop-nonce.service.js';
+import { DpopStore } from './storage/dpop-store.js';
+import { MemoryDpopStore } from './storage/memory-dpop.store.js';
+import { DpopVerifierService } from './proof/dpop-verifier.service.js';
+import type { DpopModuleOptions } from './options/dpop-module-options.interface.js';
+import {
+  AccessTokenVerifier,
+  createAccessTokenVerifier,
+} from './resource-server/access-token/access-token.verifier.js';
+import { DpopAccessTokenService } from './resource-server/access-token/dpop-access-token.service.js';
 
 /** Stands in when no `accessToken` option is set; the guard refuses to start then. */
 class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {

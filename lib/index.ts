@@ -1,7 +1,9 @@
 export { DpopModule } from './dpop.module.js';
-export { DpopVerifierService } from './dpop-verifier.service.js';
-export { DpopNonceService } from './dpop-nonce.service.js';
-export { DpopStore, MemoryDpopStore, type MemoryDpopStoreOptions, type RefreshTokenBinding } from './dpop.store.js';
+export { DpopVerifierService } from './proof/dpop-verifier.service.js';
+export { DpopNonceService } from './proof/dpop-nonce.service.js';
+export { DpopStore } from './storage/dpop-store.js';
+export { MemoryDpopStore, type MemoryDpopStoreOptions } from './storage/memory-dpop.store.js';
+export { hashRefreshToken, type RefreshTokenBinding } from './storage/refresh-token-binding.js';
 export {
   DpopProofError,
   DpopStoreUnavailableError,
@@ -9,30 +11,33 @@ export {
   type DpopErrorCode,
   type DpopCheck,
 } from './dpop.errors.js';
-export { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './dpop.options.js';
-export { DPOP_PROOF_TYPE, type DpopAlgorithm } from './dpop.constants.js';
-export { jwkThumbprint, hashRefreshToken } from './jwk-thumbprint.util.js';
-export { normalizeHtu } from './htu.util.js';
-export type { DpopModuleOptions, DpopNonceOptions } from './interfaces/dpop-module-options.interface.js';
+export { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './options/resolve-dpop-options.js';
+export { DPOP_PROOF_TYPE, type DpopAlgorithm } from './proof/algorithms.js';
+export { jwkThumbprint } from './proof/jwk-thumbprint.js';
+export { normalizeHtu } from './proof/htu.js';
+export type { DpopModuleOptions, DpopNonceOptions } from './options/dpop-module-options.interface.js';
 export type {
   DpopVerifyRequest,
   DpopVerifyResult,
   DpopProofHeader,
   DpopProofClaims,
-} from './interfaces/dpop-verify.interface.js';
-export { DpopGuard } from './dpop.guard.js';
-export { DpopBound } from './dpop-bound.decorator.js';
-export { Dpop } from './dpop.decorator.js';
-export type { DpopContext, DpopBoundOptions } from './interfaces/dpop-context.interface.js';
-export { AccessTokenVerifier, AccessTokenError } from './access-token/access-token.verifier.js';
-export { DpopAccessTokenService, type VerifiedAccessToken } from './access-token/dpop-access-token.service.js';
+} from './proof/dpop-verify.interface.js';
+export { DpopGuard } from './resource-server/dpop.guard.js';
+export { DpopBound } from './resource-server/dpop-bound.decorator.js';
+export { Dpop } from './resource-server/dpop.decorator.js';
+export type { DpopContext, DpopBoundOptions } from './resource-server/dpop-context.interface.js';
+export { AccessTokenVerifier, AccessTokenError } from './resource-server/access-token/access-token.verifier.js';
+export {
+  DpopAccessTokenService,
+  type VerifiedAccessToken,
+} from './resource-server/access-token/dpop-access-token.service.js';
 export type {
   AccessTokenClaims,
   AccessTokenOptions,
   JwtAccessTokenOptions,
   IntrospectionAccessTokenOptions,
   CustomAccessTokenOptions,
-} from './access-token/access-token.interface.js';
+} from './resource-server/access-token/access-token.interface.js';
 export {
   createConfirmation,
   parseConfirmation,
@@ -46,8 +51,8 @@ export {
   type ParsedConfirmation,
 } from './confirmation/confirmation.js';
 export type { JkuOptions } from './confirmation/jku-fetcher.js';
-export { DpopTokenInterceptor } from './dpop-token.interceptor.js';
-export { DpopTokenEndpoint } from './dpop-token-endpoint.decorator.js';
-export type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
-export { parseDpopJkt, assertDpopJkt } from './dpop-jkt.util.js';
+export { DpopTokenInterceptor } from './token-endpoint/dpop-token.interceptor.js';
+export { DpopTokenEndpoint } from './token-endpoint/dpop-token-endpoint.decorator.js';
+export type { DpopTokenEndpointOptions } from './token-endpoint/dpop-token-endpoint-options.interface.js';
+export { parseDpopJkt, assertDpopJkt } from './token-endpoint/dpop-jkt.js';
 export * from './authorization-response/index.js';

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DpopModule } from '../lib/index.js';
-import { TypeOrmDpopStore } from '../lib/typeorm/index.js';
+import { TypeOrmDpopStore } from '../lib/storage/typeorm/index.js';
 import { ApiController } from './api/api.controller.js';
 import { ClientController } from './client/client.controller.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';

@@ -1,5 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DPOP_TYPEORM_ENTITIES } from '../lib/typeorm/index.js';
+import { DPOP_TYPEORM_ENTITIES } from '../lib/storage/typeorm/index.js';
 import { AuthorizationCode, IssuedRefreshToken, SigningKey } from './oauth/oauth.entities.js';
 import type { SampleConfig } from './sample.config.js';
 

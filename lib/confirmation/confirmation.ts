@@ -1,4 +1,4 @@
-import { ASYMMETRIC_ALGORITHMS } from '../dpop.constants.js';
+import { ASYMMETRIC_ALGORITHMS } from '../proof/algorithms.js';
 import {
   compactDecrypt,
   CompactEncrypt,
@@ -9,7 +9,7 @@ import {
   type JWK,
 } from 'jose';
 import type { KeyObject } from 'node:crypto';
-import { jwkThumbprint } from '../jwk-thumbprint.util.js';
+import { jwkThumbprint } from '../proof/jwk-thumbprint.js';
 
 /**
  * The `cnf` claim of RFC 7800 §3.1, with RFC 9449's `jkt`.

@@ -1,4 +1,4 @@
-import { fetchLimited, type FetchLimits } from '../http-fetch.util.js';
+import { fetchLimited, type FetchLimits } from '../internal/limited-fetch.js';
 import { ConfirmationError } from './confirmation.js';
 
 /** Options of the `cnf.jku` fetcher (RFC 7800 §3.5). @publicApi */

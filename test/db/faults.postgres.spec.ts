@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TypeOrmDpopStore } from '../../lib/typeorm/index.js';
+import { TypeOrmDpopStore } from '../../lib/storage/typeorm/index.js';
 import { hit, loadApp, loadClient, loadProof } from '../helpers/bench-app.js';
 
 const PG = { type: 'postgres' as const, host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test' };

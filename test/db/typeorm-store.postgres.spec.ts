@@ -13,7 +13,7 @@ describe('TypeOrmDpopStore on PostgreSQL with a schema', () => {
   it('finds its tables in the DataSource schema (schema.table, each part quoted)', async () => {
     const { DataSource } = await import('typeorm');
     const { DPOP_TYPEORM_ENTITIES, DPOP_TYPEORM_MIGRATIONS, TypeOrmDpopStore } =
-      await import('../../lib/typeorm/index.js');
+      await import('../../lib/storage/typeorm/index.js');
     const admin = new DataSource({
       type: 'postgres',
       host: '127.0.0.1',

@@ -8,7 +8,7 @@ import {
   DpopVerifierService,
   hashRefreshToken,
 } from '../../lib/index.js';
-import { DPOP_TYPEORM_ENTITIES, DPOP_TYPEORM_MIGRATIONS, TypeOrmDpopStore } from '../../lib/typeorm/index.js';
+import { DPOP_TYPEORM_ENTITIES, DPOP_TYPEORM_MIGRATIONS, TypeOrmDpopStore } from '../../lib/storage/typeorm/index.js';
 import { makeKey, signProof, type TestKey } from './proofs.js';
 import { TcpProxy } from './tcp-proxy.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TypeOrmDpopStore } from '../../lib/typeorm/index.js';
+import { TypeOrmDpopStore } from '../../lib/storage/typeorm/index.js';
 import { hit, loadApp, loadClient, loadProof } from '../helpers/bench-app.js';
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 50_000);

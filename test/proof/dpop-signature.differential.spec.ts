@@ -1,8 +1,8 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { KeyObject, randomBytes, type webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SUPPORTED_ALGORITHMS, type DpopAlgorithm } from '../../lib/dpop.constants.js';
-import { signatureCheck } from '../../lib/dpop-signature.util.js';
+import { SUPPORTED_ALGORITHMS, type DpopAlgorithm } from '../../lib/proof/algorithms.js';
+import { signatureCheck } from '../../lib/proof/signature.js';
 import { makeKey, signProof } from '../helpers/proofs.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { JWK } from 'jose';
-import type { AccessTokenOptions } from '../access-token/access-token.interface.js';
+import type { AccessTokenOptions } from '../resource-server/access-token/access-token.interface.js';
 import type { JkuOptions } from '../confirmation/jku-fetcher.js';
-import type { DpopAlgorithm } from '../dpop.constants.js';
-import type { DpopStore } from '../dpop.store.js';
+import type { DpopAlgorithm } from '../proof/algorithms.js';
+import type { DpopStore } from '../storage/dpop-store.js';
 
 /**
  * Server nonce settings (RFC 9449 §8, §9). Nonces are stateless: an HMAC of a

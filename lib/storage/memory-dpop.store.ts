@@ -1,46 +1,5 @@
-/**
- * A refresh token's key binding (RFC 9449 §5): the token is stored only as
- * a hash.
- * @publicApi
- */
-export interface RefreshTokenBinding {
-  /** `hashRefreshToken(refreshToken)`: base64url SHA-256, 43 characters. */
-  tokenHash: string;
-  /** Thumbprint of the key the refresh token is bound to. */
-  jkt: string;
-  /** The client the token was issued to. */
-  clientId: string;
-  /** When the binding (and the refresh token) expires, in ms since the epoch. */
-  expiresAt: number;
-}
-
-/**
- * Where replay records and refresh-token bindings live. Swap it by giving `store` in the module
- * options (or by providing `DpopStore` yourself): the class doubles as the
- * injection token.
- * @publicApi
- */
-export abstract class DpopStore {
-  /**
-   * Records a proof, atomically: resolves `true` the first time `key` is
-   * seen and `false` on every later call until `expiresAt` has passed, even
-   * when several callers (or instances sharing the store) race.
-   * Implementations must reject (throw) when they cannot answer; the
-   * verifier then refuses the proof (fail closed).
-   * @param key a fixed-length hash of the proof key thumbprint and `jti`
-   * @param expiresAt when the record may be forgotten, in ms since the epoch
-   */
-  abstract rememberProof(key: string, expiresAt: number): Promise<boolean>;
-
-  /** Stores (or replaces) the key binding of a refresh token. */
-  abstract saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void>;
-
-  /** The binding of a refresh token hash, or undefined when there is none or it has expired. */
-  abstract findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined>;
-
-  /** Forgets a refresh token's binding (e.g. when the token is rotated or revoked). */
-  abstract deleteRefreshTokenBinding(tokenHash: string): Promise<void>;
-}
+import { DpopStore } from './dpop-store.js';
+import type { RefreshTokenBinding } from './refresh-token-binding.js';
 
 /** How many live records one sweep of a full memory store looks at before it gives up. */
 const SWEEP_LIVE_LIMIT = 64;

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { DpopAlgorithm } from '../dpop.constants.js';
+import type { DpopAlgorithm } from './algorithms.js';
 
 /**
  * The request a DPoP proof is checked against.

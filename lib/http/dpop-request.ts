@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ResolvedDpopOptions } from './dpop.options.js';
+import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
 
 /** An Express request (an IncomingMessage) or a Fastify request (with `raw`). @internal */
 export type HttpRequest = { raw?: IncomingMessage; originalUrl?: string } & Partial<IncomingMessage>;

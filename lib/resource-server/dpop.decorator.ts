@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { DpopContext } from './interfaces/dpop-context.interface.js';
+import type { DpopContext } from './dpop-context.interface.js';
 
 /**
  * The `DpopContext` of the request (set by `DpopGuard`), or one of its

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DPOP_OPTIONS } from '../dpop.constants.js';
-import type { ResolvedDpopOptions } from '../dpop.options.js';
-import { ConfirmationError, parseConfirmation, resolveConfirmation } from '../confirmation/confirmation.js';
-import { JkuFetcher } from '../confirmation/jku-fetcher.js';
+import { DPOP_OPTIONS } from '../../dpop.constants.js';
+import type { ResolvedDpopOptions } from '../../options/resolve-dpop-options.js';
+import { ConfirmationError, parseConfirmation, resolveConfirmation } from '../../confirmation/confirmation.js';
+import { JkuFetcher } from '../../confirmation/jku-fetcher.js';
 import type { AccessTokenClaims } from './access-token.interface.js';
 import { AccessTokenError, AccessTokenVerifier } from './access-token.verifier.js';
 

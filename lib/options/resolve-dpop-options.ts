@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ASYMMETRIC_ALGORITHMS, SUPPORTED_ALGORITHMS, type DpopAlgorithm } from './dpop.constants.js';
-import { DpopConfigurationError } from './dpop.errors.js';
-import type { DpopModuleOptions } from './interfaces/dpop-module-options.interface.js';
-import type { DpopStore } from './dpop.store.js';
-import type { AccessTokenOptions } from './access-token/access-token.interface.js';
-import type { JkuOptions } from './confirmation/jku-fetcher.js';
+import { ASYMMETRIC_ALGORITHMS, SUPPORTED_ALGORITHMS, type DpopAlgorithm } from '../proof/algorithms.js';
+import { DpopConfigurationError } from '../dpop.errors.js';
+import type { DpopModuleOptions } from './dpop-module-options.interface.js';
+import type { DpopStore } from '../storage/dpop-store.js';
+import type { AccessTokenOptions } from '../resource-server/access-token/access-token.interface.js';
+import type { JkuOptions } from '../confirmation/jku-fetcher.js';
 
 /**
  * Options after defaults are merged and every value is checked.

@@ -10,15 +10,15 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, mergeMap, type Observable } from 'rxjs';
-import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS, DPOP_TOKEN_ENDPOINT_METADATA } from './dpop.constants.js';
-import { DpopProofError, DpopStoreUnavailableError } from './dpop.errors.js';
-import type { ResolvedDpopOptions } from './dpop.options.js';
-import { credentialHeaders, nodeRequest, requestUrl, type HttpRequest } from './dpop-request.util.js';
-import { DpopStore, type RefreshTokenBinding } from './dpop.store.js';
-import { DpopVerifierService } from './dpop-verifier.service.js';
-import { hashRefreshToken } from './jwk-thumbprint.util.js';
-import type { DpopContext } from './interfaces/dpop-context.interface.js';
-import type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
+import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS, DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
+import { DpopProofError, DpopStoreUnavailableError } from '../dpop.errors.js';
+import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
+import { credentialHeaders, nodeRequest, requestUrl, type HttpRequest } from '../http/dpop-request.js';
+import { DpopStore } from '../storage/dpop-store.js';
+import { hashRefreshToken, type RefreshTokenBinding } from '../storage/refresh-token-binding.js';
+import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
+import type { DpopContext } from '../resource-server/dpop-context.interface.js';
+import type { DpopTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
 
 const DEFAULT_REFRESH_TOKEN_LIFETIME = 14 * 24 * 3600;
 

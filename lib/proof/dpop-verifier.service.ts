@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, KeyObject, type webcrypto } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from '../dpop.constants.js';
 import {
-  DPOP_LOGGER_CONTEXT,
-  DPOP_OPTIONS,
   DPOP_PROOF_TYPE,
   MAX_RSA_MODULUS_BITS,
   MIN_RSA_MODULUS_BITS,
@@ -11,20 +10,15 @@ import {
   SUPPORTED_ALGORITHMS,
   type AlgorithmProfile,
   type DpopAlgorithm,
-} from './dpop.constants.js';
-import { DpopProofError, DpopStoreUnavailableError, type DpopCheck } from './dpop.errors.js';
-import type { ResolvedDpopOptions } from './dpop.options.js';
+} from './algorithms.js';
+import { DpopProofError, DpopStoreUnavailableError, type DpopCheck } from '../dpop.errors.js';
+import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
 import { DpopNonceService } from './dpop-nonce.service.js';
-import { signatureCheck, type SignatureCheck } from './dpop-signature.util.js';
-import { DpopStore } from './dpop.store.js';
-import { normalizeHtu, stripQueryAndFragment } from './htu.util.js';
-import { jwkThumbprint } from './jwk-thumbprint.util.js';
-import type {
-  DpopProofClaims,
-  DpopProofHeader,
-  DpopVerifyRequest,
-  DpopVerifyResult,
-} from './interfaces/dpop-verify.interface.js';
+import { signatureCheck, type SignatureCheck } from './signature.js';
+import { DpopStore } from '../storage/dpop-store.js';
+import { normalizeHtu, stripQueryAndFragment } from './htu.js';
+import { jwkThumbprint } from './jwk-thumbprint.js';
+import type { DpopProofClaims, DpopProofHeader, DpopVerifyRequest, DpopVerifyResult } from './dpop-verify.interface.js';
 
 /** Three base64url segments, nothing else: one compact JWS. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

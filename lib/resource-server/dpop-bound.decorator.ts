@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { DpopGuard } from './dpop.guard.js';
-import { DPOP_BOUND_METADATA } from './dpop.constants.js';
-import type { DpopBoundOptions } from './interfaces/dpop-context.interface.js';
+import { DPOP_BOUND_METADATA } from '../dpop.constants.js';
+import type { DpopBoundOptions } from './dpop-context.interface.js';
 
 /**
  * Protects a controller or a handler with DPoP-bound access tokens

@@ -1,6 +1,6 @@
-import { ASYMMETRIC_ALGORITHMS } from '../dpop.constants.js';
+import { ASYMMETRIC_ALGORITHMS } from '../../proof/algorithms.js';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { fetchLimited } from '../http-fetch.util.js';
+import { fetchLimited } from '../../internal/limited-fetch.js';
 import type {
   AccessTokenClaims,
   AccessTokenOptions,

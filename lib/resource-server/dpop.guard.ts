@@ -10,13 +10,13 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AccessTokenError } from './access-token/access-token.verifier.js';
 import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
-import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from './dpop.constants.js';
-import { DpopConfigurationError, DpopProofError, DpopStoreUnavailableError } from './dpop.errors.js';
-import type { ResolvedDpopOptions } from './dpop.options.js';
-import { DpopNonceService } from './dpop-nonce.service.js';
-import { DpopVerifierService } from './dpop-verifier.service.js';
-import { credentialHeaders, nodeRequest, requestUrl, type HttpRequest as BaseRequest } from './dpop-request.util.js';
-import type { DpopBoundOptions, DpopContext } from './interfaces/dpop-context.interface.js';
+import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from '../dpop.constants.js';
+import { DpopConfigurationError, DpopProofError, DpopStoreUnavailableError } from '../dpop.errors.js';
+import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
+import { DpopNonceService } from '../proof/dpop-nonce.service.js';
+import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
+import { credentialHeaders, nodeRequest, requestUrl, type HttpRequest as BaseRequest } from '../http/dpop-request.js';
+import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
 
 /** RFC 9110 token68. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;

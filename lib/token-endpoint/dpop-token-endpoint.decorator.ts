@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { DPOP_TOKEN_ENDPOINT_METADATA } from './dpop.constants.js';
+import { DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
 import { DpopTokenInterceptor } from './dpop-token.interceptor.js';
-import type { DpopTokenEndpointOptions } from './interfaces/dpop-token-endpoint-options.interface.js';
+import type { DpopTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
 
 /**
  * Marks an OAuth token endpoint handler: applies `DpopTokenInterceptor` so the

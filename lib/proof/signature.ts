@@ -1,11 +1,11 @@
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
-import type { AlgorithmProfile } from './dpop.constants.js';
+import type { AlgorithmProfile } from './algorithms.js';
 
 /**
  * Checks a JWS signature with `node:crypto` on a key jose imported. This is
  * the one piece of JWS work not done by jose: it is the hot path, and the
  * synchronous check costs about a fifth less than jose's WebCrypto one.
- * `test/unit/dpop-signature.differential.spec.ts` proves it agrees with
+ * `test/proof/dpop-signature.differential.spec.ts` proves it agrees with
  * jose's `compactVerify` on thousands of valid and tampered proofs for every
  * algorithm.
  * @internal

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 /**
@@ -8,13 +7,4 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
  */
 export function jwkThumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, 'sha256');
-}
-
-/**
- * The hash a refresh token is stored under (base64url SHA-256): stores keep
- * this, never the token.
- * @publicApi
- */
-export function hashRefreshToken(refreshToken: string): string {
-  return createHash('sha256').update(refreshToken).digest('base64url');
 }

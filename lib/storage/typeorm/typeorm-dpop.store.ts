@@ -1,8 +1,9 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type DataSourceOptions, type Repository } from 'typeorm';
-import { DPOP_LOGGER_CONTEXT } from '../dpop.constants.js';
-import { DpopConfigurationError } from '../dpop.errors.js';
-import { DpopStore, type RefreshTokenBinding } from '../dpop.store.js';
+import { DPOP_LOGGER_CONTEXT } from '../../dpop.constants.js';
+import { DpopConfigurationError } from '../../dpop.errors.js';
+import { DpopStore } from '../dpop-store.js';
+import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
 
