@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { EmbeddedJWK, jwtVerify } from 'jose';
-import { DpopNonceService, DpopVerifierService, MemoryDpopStore, resolveDpopOptions } from '../dist/index.js';
+import { DpopNonceService, DpopVerifierService, MemoryDpopStore } from '../dist/index.js';
+import { resolveDpopOptions } from '../dist/options/resolve-dpop-options.js';
 
 const HTU = 'https://api.example.com/orders';
 const NOW = 1_800_000_000;

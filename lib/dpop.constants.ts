@@ -9,3 +9,6 @@ export const DPOP_BOUND_METADATA = 'dpop:bound';
 
 /** Metadata key of `@DpopTokenEndpoint()`. @internal */
 export const DPOP_TOKEN_ENDPOINT_METADATA = 'dpop:token-endpoint';
+
+/** Metadata key of `@SkipDpop()`. @internal */
+export const DPOP_SKIP_METADATA = 'dpop:skip';

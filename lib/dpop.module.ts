@@ -1,17 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DPOP_DEFAULTS, resolveDpopOptions, type ResolvedDpopOptions } from './options/resolve-dpop-options.js';
 import { DPOP_OPTIONS } from './dpop.constants.js';
 import { DpopConfigurableModule, DPOP_MODULE_OPTIONS, type DPOP_OPTIONS_TYPE } from './dpop.module-definition.js';
-import { DpopNonceService } from './proof/dpop-nonce.service.js';
-import { DpopStore } from './storage/dpop-store.js';
-import { MemoryDpopStore } from './storage/memory-dpop.store.js';
-import { DpopVerifierService } from './proof/dpop-verifier.service.js';
+import { DpopProofStep } from './http/dpop-proof-step.js';
 import type { DpopModuleOptions } from './options/dpop-module-options.interface.js';
+import { resolveDpopOptions } from './options/resolve-dpop-options.js';
+import type { ResolvedDpopOptions } from './options/resolved-dpop-options.interface.js';
+import { DpopNonceService } from './proof/dpop-nonce.service.js';
+import { DpopVerifierService } from './proof/dpop-verifier.service.js';
+import { PROOF_REPLAY_STORE } from './proof/proof-replay-store.js';
 import {
   AccessTokenVerifier,
   createAccessTokenVerifier,
 } from './resource-server/access-token/access-token.verifier.js';
 import { DpopAccessTokenService } from './resource-server/access-token/dpop-access-token.service.js';
+import { DpopStore } from './storage/dpop-store.js';
+import { MemoryDpopStore } from './storage/memory-dpop.store.js';
 
 /** Stands in when no `accessToken` option is set; the guard refuses to start then. */
 class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
@@ -38,9 +41,10 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     {
       provide: DpopStore,
       useFactory: (options: ResolvedDpopOptions) =>
-        options.store ?? new MemoryDpopStore({ maxEntries: DPOP_DEFAULTS.memoryStoreMaxEntries, now: options.now }),
+        options.store ?? new MemoryDpopStore({ maxEntries: options.memoryStore.maxEntries, now: options.now }),
       inject: [DPOP_OPTIONS],
     },
+    { provide: PROOF_REPLAY_STORE, useExisting: DpopStore },
     {
       provide: AccessTokenVerifier,
       useFactory: (options: ResolvedDpopOptions) =>
@@ -50,6 +54,7 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     DpopNonceService,
     DpopVerifierService,
     DpopAccessTokenService,
+    DpopProofStep,
   ],
   exports: [
     DPOP_OPTIONS,
@@ -58,6 +63,7 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     DpopVerifierService,
     AccessTokenVerifier,
     DpopAccessTokenService,
+    DpopProofStep,
   ],
 })
 export class DpopModule extends DpopConfigurableModule {

@@ -2,7 +2,6 @@ export {
   parseResponseType,
   resolveResponseMode,
   renderAuthorizationResponse,
-  escapeHtml,
   AuthorizationRequestError,
   type ParsedResponseType,
   type ResponseMode,

@@ -1,13 +1,8 @@
-import { ASYMMETRIC_ALGORITHMS } from '../proof/algorithms.js';
-import {
-  compactDecrypt,
-  CompactEncrypt,
-  compactVerify,
-  importJWK,
-  type CompactVerifyResult,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { CompactEncrypt, importJWK, type CryptoKey, type JWK } from 'jose';
+import { ConfirmationError } from '../dpop.errors.js';
+import { isObject } from '../internal/json.js';
+import { BASE64URL_SHA256 } from '../internal/patterns.js';
+import { publicKeyOf } from '../proof/jwk-policy.js';
 import type { KeyObject } from 'node:crypto';
 import { jwkThumbprint } from '../proof/jwk-thumbprint.js';
 
@@ -40,24 +35,8 @@ export type ParsedConfirmation =
   | { method: 'kid'; kid: string }
   | { method: 'jku'; jku: URL; kid?: string };
 
-/**
- * A `cnf` that cannot be used: malformed, ambiguous, or of a method the
- * recipient cannot resolve.
- * @publicApi
- */
-export class ConfirmationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfirmationError';
-  }
-}
-
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** Longest `cnf` member accepted (a `jwe`, a URL, a `kid`). */
 const MAX_MEMBER_LENGTH = 16_384;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function boundedString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_MEMBER_LENGTH) {
@@ -66,19 +45,18 @@ function boundedString(value: unknown, name: string): string {
   return value;
 }
 
-/** The public members of a JWK; refuses private and symmetric keys. */
-export function publicJwk(jwk: unknown): JWK {
-  if (!isObject(jwk) || typeof jwk.kty !== 'string') throw new ConfirmationError('cnf.jwk must be a JWK object');
-  if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk)) {
-    throw new ConfirmationError('cnf.jwk must be a public key');
-  }
-  const members: Record<string, string[]> = { EC: ['crv', 'x', 'y'], RSA: ['e', 'n'], OKP: ['crv', 'x'] };
-  const required = members[jwk.kty];
-  if (!required) throw new ConfirmationError('cnf.jwk has an unsupported key type');
-  const result: Record<string, string> = { kty: jwk.kty };
-  for (const member of required) result[member] = boundedString(jwk[member], `jwk.${member}`);
-  if (typeof jwk.kid === 'string') result.kid = jwk.kid;
-  return result as JWK;
+/** The public members of a JWK, by the library's one set of public-key rules; keeps `kid`. @internal */
+export function publicJwk(jwk: unknown, member = 'jwk'): JWK {
+  const key = publicKeyOf(jwk, { keepKid: true });
+  if ('jwk' in key) return key.jwk;
+  const problems = {
+    not_a_jwk: 'must be a JWK object',
+    private: 'must be a public key',
+    unsupported_type: 'has an unsupported key type',
+    wrong_type: 'has the wrong key type',
+    malformed: 'is not a valid public key',
+  } as const;
+  throw new ConfirmationError(`cnf.${member} ${problems[key.problem]}`);
 }
 
 /**
@@ -96,8 +74,7 @@ export function parseConfirmation(cnf: unknown): ParsedConfirmation {
   switch (methods[0]) {
     case 'jkt': {
       const jkt = boundedString(cnf.jkt, 'jkt');
-      if (!/^[A-Za-z0-9_-]{43}$/.test(jkt))
-        throw new ConfirmationError('cnf.jkt must be a base64url SHA-256 thumbprint');
+      if (!BASE64URL_SHA256.test(jkt)) throw new ConfirmationError('cnf.jkt must be a base64url SHA-256 thumbprint');
       return { method: 'jkt', jkt };
     }
     case 'jwk':
@@ -165,94 +142,10 @@ export async function createConfirmation(input: ConfirmationInput): Promise<Conf
 }
 
 /** The key-management algorithm that fits a recipient key: RSA-OAEP-256 for RSA, ECDH-ES+A256KW otherwise. */
-function defaultKeyAlg(key: unknown): string {
+export function defaultKeyAlg(key: unknown): string {
   const type =
     isObject(key) && typeof key.kty === 'string'
       ? key.kty
       : ((key as KeyObject).asymmetricKeyType ?? (key as CryptoKey).algorithm?.name);
   return /^rsa/i.test(String(type)) ? 'RSA-OAEP-256' : 'ECDH-ES+A256KW';
-}
-
-/** A confirmation key after resolution. @publicApi */
-export type ConfirmationKey = { kind: 'public'; jwk: JWK; jkt: string } | { kind: 'symmetric'; key: Uint8Array };
-
-/** How a recipient resolves the methods that point elsewhere. @publicApi */
-export interface ConfirmationResolvers {
-  /** Resolves `cnf.kid` (RFC 7800 §3.4) to a public JWK, or undefined when unknown. */
-  resolveKid?: (kid: string) => Promise<JWK | undefined> | JWK | undefined;
-  /** Fetches the JWK set of `cnf.jku` (RFC 7800 §3.5); see {@link JkuFetcher}. */
-  fetchJwks?: (url: URL) => Promise<{ keys: unknown[] }>;
-  /** Private keys to decrypt `cnf.jwe` with (RFC 7800 §3.3). */
-  decryptionKeys?: (CryptoKey | KeyObject | JWK)[];
-}
-
-/**
- * Resolves a parsed `cnf` to the key it confirms: a public key (with its
- * thumbprint) or, for `jwe`, the decrypted symmetric key.
- * @publicApi
- */
-export async function resolveConfirmation(
-  cnf: ParsedConfirmation,
-  resolvers: ConfirmationResolvers = {},
-): Promise<ConfirmationKey | { kind: 'thumbprint'; jkt: string }> {
-  switch (cnf.method) {
-    case 'jkt':
-      return { kind: 'thumbprint', jkt: cnf.jkt };
-    case 'jwk':
-      return { kind: 'public', jwk: cnf.jwk, jkt: await jwkThumbprint(cnf.jwk) };
-    case 'kid': {
-      const found = resolvers.resolveKid ? await resolvers.resolveKid(cnf.kid) : undefined;
-      if (!found) throw new ConfirmationError('cnf.kid does not name a known key');
-      const jwk = publicJwk(found);
-      return { kind: 'public', jwk, jkt: await jwkThumbprint(jwk) };
-    }
-    case 'jku': {
-      if (!resolvers.fetchJwks) throw new ConfirmationError('cnf.jku is not accepted here');
-      const { keys } = await resolvers.fetchJwks(cnf.jku);
-      const candidates = cnf.kid === undefined ? keys : keys.filter((key) => isObject(key) && key.kid === cnf.kid);
-      if (candidates.length !== 1) {
-        throw new ConfirmationError(
-          cnf.kid === undefined
-            ? 'cnf.jku set has several keys and cnf has no kid'
-            : 'cnf.kid is not in the cnf.jku set',
-        );
-      }
-      const jwk = publicJwk(candidates[0]);
-      return { kind: 'public', jwk, jkt: await jwkThumbprint(jwk) };
-    }
-    case 'jwe': {
-      for (const key of resolvers.decryptionKeys ?? []) {
-        try {
-          const decryptionKey =
-            'kty' in key ? await importJWK(key as JWK, (key as JWK).alg ?? defaultKeyAlg(key)) : key;
-          const { plaintext } = await compactDecrypt(cnf.jwe, decryptionKey as CryptoKey);
-          const jwk = JSON.parse(new TextDecoder().decode(plaintext)) as unknown;
-          if (!isObject(jwk) || jwk.kty !== 'oct' || typeof jwk.k !== 'string') break;
-          return { kind: 'symmetric', key: new Uint8Array(Buffer.from(jwk.k, 'base64url')) };
-        } catch {
-          // try the next key
-        }
-      }
-      throw new ConfirmationError('cnf.jwe cannot be decrypted with the configured keys');
-    }
-  }
-}
-
-/**
- * Verifies a presenter's proof of possession: a compact JWS over a
- * challenge, signed with the confirmed key (HS256 for a symmetric key from
- * `jwe`; the key's algorithm for a public key).
- * @publicApi
- */
-export async function verifyPossession(
-  jws: string,
-  key: ConfirmationKey,
-  options: { algorithms?: string[] } = {},
-): Promise<CompactVerifyResult> {
-  if (key.kind === 'symmetric') {
-    return compactVerify(jws, key.key, { algorithms: options.algorithms ?? ['HS256', 'HS384', 'HS512'] });
-  }
-  return compactVerify(jws, async (header) => importJWK(key.jwk, header.alg), {
-    algorithms: options.algorithms ?? ASYMMETRIC_ALGORITHMS,
-  });
 }

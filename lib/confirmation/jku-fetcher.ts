@@ -1,11 +1,13 @@
-import { fetchLimited, type FetchLimits } from '../internal/limited-fetch.js';
-import { ConfirmationError } from './confirmation.js';
+import { ConfirmationError, DpopUnavailableError } from '../dpop.errors.js';
+import { BoundedCache } from '../internal/bounded-cache.js';
+import { fetchLimited, LimitedFetchError, type FetchLimits } from '../internal/limited-fetch.js';
+import { isObject } from '../internal/json.js';
 
 /** Options of the `cnf.jku` fetcher (RFC 7800 §3.5). @publicApi */
 export interface JkuOptions {
   /** Hosts (exact, lower-case) a `jku` may point at. Empty: `jku` is refused. */
   allowedHosts: string[];
-  /** @default 3000 */
+  /** How long to wait for a set, in ms; a server that does not answer is a 503. @default 3000 */
   timeoutMs?: number;
   /** Largest JWK set accepted, in bytes. @default 65536 */
   maxBytes?: number;
@@ -15,24 +17,31 @@ export interface JkuOptions {
   ca?: string | Buffer | (string | Buffer)[];
 }
 
+/** Most JWK sets kept at once, and most keys in one set. */
+const MAX_CACHED_SETS = 100;
+const MAX_KEYS = 100;
+
 /**
  * Fetches `cnf.jku` JWK sets: HTTPS only, allow-listed hosts, bounded time
  * and size, cached, at most one fetch in flight per URL.
  * @internal
  */
 export class JkuFetcher {
-  private readonly cache = new Map<string, { expiresAt: number; keys: Promise<{ keys: unknown[] }> }>();
+  private readonly cache: BoundedCache<string, Promise<{ keys: unknown[] }>>;
   private readonly limits: FetchLimits;
-  private readonly allowedHosts: Set<string>;
+  private readonly allowedHosts: ReadonlySet<string>;
   private readonly cacheMs: number;
 
+  /** @param options resolved options (every limit set) */
   constructor(
-    options: JkuOptions,
+    options: Required<Pick<JkuOptions, 'allowedHosts' | 'timeoutMs' | 'maxBytes' | 'cacheSeconds'>> &
+      Pick<JkuOptions, 'ca'>,
     private readonly now: () => number = Date.now,
   ) {
     this.allowedHosts = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
-    this.limits = { timeoutMs: options.timeoutMs ?? 3000, maxBytes: options.maxBytes ?? 65_536, ca: options.ca };
-    this.cacheMs = (options.cacheSeconds ?? 300) * 1000;
+    this.limits = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, ca: options.ca };
+    this.cacheMs = options.cacheSeconds * 1000;
+    this.cache = new BoundedCache(MAX_CACHED_SETS, now);
   }
 
   fetchJwks = (url: URL): Promise<{ keys: unknown[] }> => {
@@ -42,10 +51,9 @@ export class JkuFetcher {
     }
     const key = url.href;
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.keys;
+    if (hit) return hit;
     const keys = this.load(url);
-    if (this.cache.size >= 100) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, { expiresAt: this.now() + this.cacheMs, keys });
+    this.cache.set(key, keys, this.now() + this.cacheMs);
     keys.catch(() => this.cache.delete(key)); // do not keep failures
     return keys;
   };
@@ -53,20 +61,22 @@ export class JkuFetcher {
   private async load(url: URL): Promise<{ keys: unknown[] }> {
     // An unreachable or failing key server is an outage (refused with 503), not a bad token.
     const response = await fetchLimited(url, this.limits).catch((error: unknown) => {
-      if (error instanceof Error && /larger than/.test(error.message))
+      if (error instanceof LimitedFetchError && error.reason === 'too_large') {
         throw new ConfirmationError('cnf.jku set is too large');
-      throw new Error('cnf.jku could not be fetched', { cause: error });
+      }
+      throw new DpopUnavailableError('cnf.jku could not be fetched', { cause: error });
     });
-    if (response.status !== 200) throw new Error(`cnf.jku answered ${response.status}`);
+    if (response.status !== 200) throw new DpopUnavailableError(`cnf.jku answered ${response.status}`);
     let set: unknown;
     try {
       set = JSON.parse(response.body);
     } catch {
       throw new ConfirmationError('cnf.jku is not a JWK set');
     }
-    const keys = (set as { keys?: unknown }).keys;
-    if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100)
+    const keys = isObject(set) ? set.keys : undefined;
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) {
       throw new ConfirmationError('cnf.jku is not a JWK set');
+    }
     return { keys };
   }
 }

@@ -9,6 +9,18 @@ export interface FetchLimits {
   ca?: string | Buffer | (string | Buffer)[];
 }
 
+/** Why a {@link fetchLimited} call failed; callers branch on `reason`, never on the message. @internal */
+export class LimitedFetchError extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'too_large' | 'network',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LimitedFetchError';
+  }
+}
+
 /** Response of {@link fetchLimited}. @internal */
 export interface LimitedResponse {
   status: number;
@@ -40,21 +52,29 @@ export function fetchLimited(
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxBytes) {
-          req.destroy(new Error(`response larger than ${limits.maxBytes} bytes`));
+          req.destroy(new LimitedFetchError('too_large', `response larger than ${limits.maxBytes} bytes`));
           return;
         }
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      res.on('error', (error) =>
+        reject(
+          error instanceof LimitedFetchError
+            ? error
+            : new LimitedFetchError('network', error.message, { cause: error }),
+        ),
+      );
     });
-    const timer = setTimeout(
-      () => req.destroy(new Error(`no response within ${limits.timeoutMs} ms`)),
-      limits.timeoutMs,
-    );
+    const timedOut = () => req.destroy(new LimitedFetchError('timeout', `no response within ${limits.timeoutMs} ms`));
+    const timer = setTimeout(timedOut, limits.timeoutMs);
     req.on('close', () => clearTimeout(timer));
-    req.on('timeout', () => req.destroy(new Error(`no response within ${limits.timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('timeout', timedOut);
+    req.on('error', (error) =>
+      reject(
+        error instanceof LimitedFetchError ? error : new LimitedFetchError('network', error.message, { cause: error }),
+      ),
+    );
     req.end(init.body);
   });
 }

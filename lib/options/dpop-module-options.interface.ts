@@ -125,6 +125,24 @@ export interface DpopModuleOptions {
    * @default false
    */
   trustProxy?: boolean;
+  /**
+   * Without `publicUrl`, the host names (with an optional port:
+   * `api.example.com`, `localhost:3000`) the request URL may name. A request
+   * whose `Host` (or, with `trustProxy`, `X-Forwarded-Host`) is not listed is
+   * refused with `400 invalid_request` before any proof is looked at. An entry
+   * without a port allows any port. Set this or `publicUrl`: otherwise the
+   * client chooses the host its proofs are checked against (a warning is
+   * logged at start-up).
+   * @default any syntactically valid host
+   */
+  allowedHosts?: string[];
+  /**
+   * With `DpopGuard` registered as `APP_GUARD`, protect every route, not only
+   * those marked `@DpopBound()`; mark exceptions with `@SkipDpop()`. Routes
+   * without `@DpopBound()` then get its defaults.
+   * @default false
+   */
+  protectAllRoutes?: boolean;
   /** Resolves `cnf.kid` (RFC 7800 §3.4) to the public JWK it names. */
   resolveKid?: (kid: string) => Promise<JWK | undefined> | JWK | undefined;
   /** Accept `cnf.jku` (RFC 7800 §3.5) from these hosts, with these limits. @default refused */

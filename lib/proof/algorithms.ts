@@ -38,11 +38,3 @@ export const ASYMMETRIC_ALGORITHMS = Object.keys(SUPPORTED_ALGORITHMS) as DpopAl
 
 /** The `typ` header every DPoP proof carries (RFC 9449 §4.2). @publicApi */
 export const DPOP_PROOF_TYPE = 'dpop+jwt';
-
-/** RSA keys shorter than this are refused (RFC 7518 §3.3, §3.5). @internal */
-export const MIN_RSA_MODULUS_BITS = 2048;
-/** RSA keys longer than this are refused: they cost CPU and no client needs them. @internal */
-export const MAX_RSA_MODULUS_BITS = 8192;
-
-/** JWK members that only a private or symmetric key has (RFC 7518 §6). @internal */
-export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;

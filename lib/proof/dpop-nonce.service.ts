@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac, timingSafeEqual, type KeyObject, createSecretKey } from 'node:crypto';
 import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from '../dpop.constants.js';
-import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
+import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 
 /** Longest nonce worth checking; ours are far shorter. @internal */
 const MAX_NONCE_LENGTH = 64;

@@ -1,30 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, KeyObject, type webcrypto } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { importJWK, type JWK } from 'jose';
 import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from '../dpop.constants.js';
-import {
-  DPOP_PROOF_TYPE,
-  MAX_RSA_MODULUS_BITS,
-  MIN_RSA_MODULUS_BITS,
-  PRIVATE_JWK_MEMBERS,
-  SUPPORTED_ALGORITHMS,
-  type AlgorithmProfile,
-  type DpopAlgorithm,
-} from './algorithms.js';
 import { DpopProofError, DpopStoreUnavailableError, type DpopCheck } from '../dpop.errors.js';
-import type { ResolvedDpopOptions } from '../options/resolve-dpop-options.js';
+import { BoundedCache } from '../internal/bounded-cache.js';
+import { decodeJsonObjectSegment, deepFreeze } from '../internal/json.js';
+import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import { DPOP_PROOF_TYPE, SUPPORTED_ALGORITHMS, type AlgorithmProfile, type DpopAlgorithm } from './algorithms.js';
 import { DpopNonceService } from './dpop-nonce.service.js';
-import { signatureCheck, type SignatureCheck } from './signature.js';
-import { DpopStore } from '../storage/dpop-store.js';
-import { normalizeHtu, stripQueryAndFragment } from './htu.js';
-import { jwkThumbprint } from './jwk-thumbprint.js';
 import type { DpopProofClaims, DpopProofHeader, DpopVerifyRequest, DpopVerifyResult } from './dpop-verify.interface.js';
+import { normalizeHtu, stripQueryAndFragment } from './htu.js';
+import { MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, publicKeyOf } from './jwk-policy.js';
+import { jwkThumbprint } from './jwk-thumbprint.js';
+import { PROOF_REPLAY_STORE, type ProofReplayStore } from './proof-replay-store.js';
+import { signatureCheck, type SignatureCheck } from './signature.js';
 
 /** Three base64url segments, nothing else: one compact JWS. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-/** The members of a public key that RFC 7638 hashes, by key type. */
-const PUBLIC_MEMBERS = { EC: ['crv', 'x', 'y'], RSA: ['e', 'n'], OKP: ['crv', 'x'] } as const;
-const URL_CACHE_SIZE = 1000;
 
 /** What a proof's protected header yields once checked; cached by the header's exact text. */
 interface KeyEntry {
@@ -38,46 +30,6 @@ function refuse(check: DpopCheck, description: string): DpopProofError {
   return new DpopProofError('invalid_dpop_proof', check, description);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Freezes a parsed JSON value and everything in it, without recursion (depth is the client's choice). */
-function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
-      Object.freeze(next);
-      for (const member of Object.values(next)) pending.push(member);
-    }
-  }
-  return value;
-}
-
-/** Byte length of each public-key member, where the key type fixes it. */
-const MEMBER_BYTES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, Ed25519: 32 };
-
-/**
- * True when `value` is the one canonical base64url spelling of its bytes
- * (no padding, no leading zero byte for an RSA integer, the exact length
- * for a curve coordinate), so one key has exactly one thumbprint.
- */
-function canonicalMember(value: string, member: string, crv: unknown): boolean {
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.length === 0 || bytes.toString('base64url') !== value) return false;
-  if (member === 'n' || member === 'e') return bytes[0] !== 0;
-  const expected = typeof crv === 'string' ? MEMBER_BYTES[crv] : undefined;
-  return expected === undefined || bytes.length === expected;
-}
-
-/** Adds to a bounded map, dropping the oldest entry when it is full. */
-function remember<K, V>(map: Map<K, V>, size: number, key: K, value: V): void {
-  if (size <= 0) return;
-  if (map.size >= size) map.delete(map.keys().next().value as K);
-  map.set(key, value);
-}
-
 /**
  * Verifies DPoP proofs: every check of RFC 9449 §4.3 (and draft-03 §4.2),
  * cheap ones first and the replay record last, so a proof that fails any
@@ -88,17 +40,20 @@ function remember<K, V>(map: Map<K, V>, size: number, key: K, value: V): void {
 export class DpopVerifierService {
   private readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
   private readonly allowed: ReadonlyMap<string, AlgorithmProfile>;
-  private readonly keys = new Map<string, KeyEntry>();
-  private readonly targets = new Map<string, string | undefined>();
+  private readonly keys: BoundedCache<string, KeyEntry>;
+  /** Normalised request URL by its exact text; null for text that is not an absolute http(s) URL. */
+  private readonly targets: BoundedCache<string, string | null>;
   private lastStoreFailureLog = 0;
   private suppressedStoreFailures = 0;
 
   constructor(
     @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
-    private readonly store: DpopStore,
+    @Inject(PROOF_REPLAY_STORE) private readonly store: ProofReplayStore,
     private readonly nonces: DpopNonceService,
   ) {
     this.allowed = new Map(options.algorithms.map((alg) => [alg, SUPPORTED_ALGORITHMS[alg]]));
+    this.keys = new BoundedCache(options.keyCacheSize);
+    this.targets = new BoundedCache(options.urlCacheSize);
   }
 
   /** The accepted algorithms, for the `algs` parameter of a `WWW-Authenticate` challenge. */
@@ -123,13 +78,13 @@ export class DpopVerifierService {
     const headerEnd = proof.indexOf('.');
     const signingInputEnd = proof.indexOf('.', headerEnd + 1);
     const headerSegment = proof.slice(0, headerEnd);
-    const key = this.keys.get(headerSegment) ?? (await this.loadKey(headerSegment, proof));
+    const key = this.keys.get(headerSegment) ?? (await this.loadKey(headerSegment));
 
     const signingInput = Buffer.from(proof.slice(0, signingInputEnd), 'latin1');
     const signature = Buffer.from(proof.slice(signingInputEnd + 1), 'base64url');
     if (!key.check(signingInput, signature)) throw refuse('signature', 'DPoP proof signature is invalid');
 
-    const claims = this.readClaims(proof);
+    const claims = this.readClaims(proof.slice(headerEnd + 1, signingInputEnd));
     if (claims.htm !== request.method) throw refuse('htm', 'DPoP proof htm does not match the request method');
     this.checkHtu(claims.htu, request.url);
     this.checkIat(claims.iat);
@@ -143,41 +98,29 @@ export class DpopVerifierService {
   }
 
   /** Checks a protected header and imports its key. Runs once per distinct header. */
-  private async loadKey(headerSegment: string, proof: string): Promise<KeyEntry> {
-    let header: Record<string, unknown>;
-    try {
-      header = decodeProtectedHeader(proof) as Record<string, unknown>;
-    } catch {
-      throw refuse('format', 'DPoP proof header is not a JSON object');
-    }
+  private async loadKey(headerSegment: string): Promise<KeyEntry> {
+    const header = decodeJsonObjectSegment(headerSegment);
+    if (!header) throw refuse('format', 'DPoP proof header is not a JSON object with distinct member names');
     if (header.typ !== DPOP_PROOF_TYPE) throw refuse('typ', 'DPoP proof typ must be dpop+jwt');
     const alg = header.alg;
     const profile = typeof alg === 'string' ? this.allowed.get(alg) : undefined;
     if (!profile) throw refuse('alg', 'DPoP proof alg is not an accepted asymmetric algorithm');
     if (header.crit !== undefined) throw refuse('format', 'DPoP proof header has crit parameters, none are supported');
 
-    const jwk = header.jwk;
-    if (!isObject(jwk)) throw refuse('jwk', 'DPoP proof jwk header is missing');
-    if (jwk.kty === 'oct' || PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
-      throw refuse('jwk', 'DPoP proof jwk must be a public key');
+    const jwk = header.jwk as Record<string, unknown> | undefined;
+    const key = publicKeyOf(jwk, { kty: profile.kty, crv: profile.crv });
+    if ('problem' in key) {
+      if (key.problem === 'not_a_jwk') throw refuse('jwk', 'DPoP proof jwk header is missing');
+      if (key.problem === 'private') throw refuse('jwk', 'DPoP proof jwk must be a public key');
+      if (key.problem === 'wrong_type') throw refuse('alg', 'DPoP proof alg does not fit the jwk key type');
+      throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
     }
-    if (jwk.kty !== profile.kty || (profile.crv !== undefined && jwk.crv !== profile.crv)) {
-      throw refuse('alg', 'DPoP proof alg does not fit the jwk key type');
-    }
-    if (jwk.alg !== undefined && jwk.alg !== alg) throw refuse('alg', 'DPoP proof alg differs from the jwk alg');
-    if (jwk.use !== undefined && jwk.use !== 'sig') throw refuse('jwk', 'DPoP proof jwk is not a signing key');
+    if (jwk!.alg !== undefined && jwk!.alg !== alg) throw refuse('alg', 'DPoP proof alg differs from the jwk alg');
+    if (jwk!.use !== undefined && jwk!.use !== 'sig') throw refuse('jwk', 'DPoP proof jwk is not a signing key');
 
-    const publicJwk: JWK = { kty: profile.kty };
-    for (const member of PUBLIC_MEMBERS[profile.kty]) {
-      const value = jwk[member];
-      if (typeof value !== 'string' || (member !== 'crv' && !canonicalMember(value, member, jwk.crv))) {
-        throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
-      }
-      publicJwk[member] = value;
-    }
     let keyObject: KeyObject;
     try {
-      keyObject = KeyObject.from((await importJWK(publicJwk, alg as string)) as webcrypto.CryptoKey);
+      keyObject = KeyObject.from((await importJWK(key.jwk, alg as string)) as webcrypto.CryptoKey);
     } catch {
       throw refuse('jwk', 'DPoP proof jwk is not a valid public key');
     }
@@ -187,26 +130,23 @@ export class DpopVerifierService {
         throw refuse('jwk', `DPoP proof RSA key must be ${MIN_RSA_MODULUS_BITS} to ${MAX_RSA_MODULUS_BITS} bits`);
       }
       // A huge exponent makes every signature check slow (CPU exhaustion); real keys use 65537.
-      if (e < 3n || e > 0xffffffffn || e % 2n === 0n)
+      if (e < 3n || e > 0xffffffffn || e % 2n === 0n) {
         throw refuse('jwk', 'DPoP proof RSA key has an unusual public exponent');
+      }
     }
     const entry: KeyEntry = {
       header: deepFreeze(header) as unknown as DpopProofHeader,
-      jwk: deepFreeze(publicJwk),
-      jkt: await jwkThumbprint(publicJwk),
+      jwk: deepFreeze(key.jwk),
+      jkt: await jwkThumbprint(key.jwk),
       check: signatureCheck(profile, keyObject),
     };
-    remember(this.keys, this.options.keyCacheSize, headerSegment, entry);
+    this.keys.set(headerSegment, entry);
     return entry;
   }
 
-  private readClaims(proof: string): DpopProofClaims {
-    let claims: Record<string, unknown>;
-    try {
-      claims = decodeJwt(proof) as Record<string, unknown>;
-    } catch {
-      throw refuse('format', 'DPoP proof payload is not a JSON object');
-    }
+  private readClaims(payloadSegment: string): DpopProofClaims {
+    const claims = decodeJsonObjectSegment(payloadSegment);
+    if (!claims) throw refuse('format', 'DPoP proof payload is not a JSON object with distinct member names');
     const { jti, htm, htu, iat } = claims;
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > this.options.maxJtiLength) {
       throw refuse('claims', `DPoP proof jti must be a string of 1 to ${this.options.maxJtiLength} characters`);
@@ -220,14 +160,14 @@ export class DpopVerifierService {
   private checkHtu(htu: string, url: string): void {
     const target = stripQueryAndFragment(url);
     let expected = this.targets.get(target);
-    if (expected === undefined && !this.targets.has(target)) {
-      expected = normalizeHtu(target);
-      remember(this.targets, URL_CACHE_SIZE, target, expected);
+    if (expected === undefined) {
+      expected = normalizeHtu(target) ?? null;
+      this.targets.set(target, expected);
     }
-    if (expected !== undefined && (htu === target || normalizeHtu(htu) === expected)) return;
+    if (expected !== null && (htu === target || normalizeHtu(htu) === expected)) return;
     this.logger.debug(
       `DPoP htu mismatch: the proof names ${JSON.stringify(htu.slice(0, 200))}, the request URL is ` +
-        `${JSON.stringify(target.slice(0, 200))}${expected === undefined ? ' (not an absolute http(s) URL)' : ''}. ` +
+        `${JSON.stringify(target.slice(0, 200))}${expected === null ? ' (not an absolute http(s) URL)' : ''}. ` +
         'Behind a proxy, configure the public base URL.',
     );
     throw refuse('htu', 'DPoP proof htu does not match the request URL');

@@ -1,7 +1,8 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { DpopGuard } from './dpop.guard.js';
 import { DPOP_BOUND_METADATA } from '../dpop.constants.js';
+import { requireNonceOf } from '../internal/deprecations.js';
 import type { DpopBoundOptions } from './dpop-context.interface.js';
+import { DpopGuard } from './dpop.guard.js';
 
 /**
  * Protects a controller or a handler with DPoP-bound access tokens
@@ -11,5 +12,9 @@ import type { DpopBoundOptions } from './dpop-context.interface.js';
  * @publicApi
  */
 export function DpopBound(options: DpopBoundOptions = {}): ClassDecorator & MethodDecorator {
-  return applyDecorators(SetMetadata(DPOP_BOUND_METADATA, options), UseGuards(DpopGuard));
+  const route: DpopBoundOptions = {
+    allowBearer: options.allowBearer ?? false,
+    requireNonce: requireNonceOf(options, '@DpopBound'),
+  };
+  return applyDecorators(SetMetadata(DPOP_BOUND_METADATA, route), UseGuards(DpopGuard));
 }

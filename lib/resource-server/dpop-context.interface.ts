@@ -1,26 +1,28 @@
 import type { JWK } from 'jose';
-import type { AccessTokenClaims } from './access-token/access-token.interface.js';
 import type { DpopProofClaims, DpopProofHeader } from '../proof/dpop-verify.interface.js';
+import type { AccessTokenClaims } from './access-token/access-token.interface.js';
 
 /**
- * What `DpopGuard` puts on the request (`request.dpop`, or `@Dpop()`).
+ * What `DpopGuard` puts on the request (`request.dpop`, or `@Dpop()`). A class
+ * (with nothing to construct) so that it can type a decorated parameter under
+ * `isolatedModules` + `emitDecoratorMetadata` with a plain import.
  * @publicApi
  */
-export interface DpopContext {
+export class DpopContext {
   /** `DPoP` for a key-bound token with a valid proof; `Bearer` where a route allows unbound tokens. */
-  scheme: 'DPoP' | 'Bearer';
+  declare readonly scheme: 'DPoP' | 'Bearer';
   /** The access token as presented. */
-  accessToken: string;
+  declare readonly accessToken: string;
   /** Claims of the verified access token. */
-  token: AccessTokenClaims;
+  declare readonly token: AccessTokenClaims;
   /** Thumbprint of the proof key (DPoP only). */
-  jkt?: string;
+  declare readonly jkt?: string;
   /** The proof's public key (DPoP only). */
-  jwk?: Readonly<JWK>;
+  declare readonly jwk?: Readonly<JWK>;
   /** Claims of the proof (DPoP only). */
-  proof?: DpopProofClaims;
+  declare readonly proof?: DpopProofClaims;
   /** Header of the proof (DPoP only). */
-  proofHeader?: DpopProofHeader;
+  declare readonly proofHeader?: DpopProofHeader;
 }
 
 /**
@@ -31,5 +33,7 @@ export interface DpopBoundOptions {
   /** Let unbound tokens come with the `Bearer` scheme on this route. Bound tokens never may. @default false */
   allowBearer?: boolean;
   /** Demand a server nonce in proofs on this route. @default the module's `nonce.required` */
+  requireNonce?: boolean;
+  /** @deprecated since 0.2: use `requireNonce` (still honoured in 0.x). */
   nonce?: boolean;
 }

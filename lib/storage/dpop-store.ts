@@ -1,9 +1,9 @@
 import type { RefreshTokenBinding } from './refresh-token-binding.js';
 
 /**
- * Where replay records and refresh-token bindings live. Swap it by giving `store` in the module
- * options (or by providing `DpopStore` yourself): the class doubles as the
- * injection token.
+ * Where replay records and refresh-token bindings live. Swap it with the module option `store`
+ * (`DpopModule.forRootAsync` can build it from injected providers); implement it for a store of
+ * your own. The class doubles as the injection token of the module's store.
  * @publicApi
  */
 export abstract class DpopStore {

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+import { BASE64URL_SHA256 } from '../internal/patterns.js';
 
 /**
  * Reads the `dpop_jkt` authorization request parameter (RFC 9449 §10):
@@ -10,7 +10,7 @@ const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
  */
 export function parseDpopJkt(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !THUMBPRINT.test(value)) {
+  if (typeof value !== 'string' || !BASE64URL_SHA256.test(value)) {
     throw new HttpException(
       { error: 'invalid_request', error_description: 'dpop_jkt must be a base64url SHA-256 JWK thumbprint' },
       HttpStatus.BAD_REQUEST,

@@ -4,6 +4,8 @@
  */
 export interface DpopTokenEndpointOptions {
   /** Demand a server nonce in token-request proofs. @default the module's `nonce.required` */
+  requireNonce?: boolean;
+  /** @deprecated since 0.2: use `requireNonce` (still honoured in 0.x). */
   nonce?: boolean;
   /** Refuse token requests that carry no DPoP proof (every token DPoP-bound). @default false */
   requireProof?: boolean;
@@ -20,4 +22,12 @@ export interface DpopTokenEndpointOptions {
    * @default 1209600 (14 days)
    */
   refreshTokenLifetime?: number;
+}
+
+/** Token-endpoint options with every default filled in. @internal */
+export interface ResolvedTokenEndpointOptions {
+  readonly requireNonce?: boolean;
+  readonly requireProof: boolean;
+  readonly bindRefreshTokens: 'public' | 'all';
+  readonly refreshTokenLifetime: number;
 }

@@ -1,7 +1,8 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
-import { DpopTokenInterceptor } from './dpop-token.interceptor.js';
 import type { DpopTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
+import { DpopTokenInterceptor } from './dpop-token.interceptor.js';
+import { resolveTokenEndpointOptions } from './resolve-token-endpoint-options.js';
 
 /**
  * Marks an OAuth token endpoint handler: applies `DpopTokenInterceptor` so the
@@ -9,5 +10,8 @@ import type { DpopTokenEndpointOptions } from './dpop-token-endpoint-options.int
  * @publicApi
  */
 export function DpopTokenEndpoint(options: DpopTokenEndpointOptions = {}): ClassDecorator & MethodDecorator {
-  return applyDecorators(SetMetadata(DPOP_TOKEN_ENDPOINT_METADATA, options), UseInterceptors(DpopTokenInterceptor));
+  return applyDecorators(
+    SetMetadata(DPOP_TOKEN_ENDPOINT_METADATA, resolveTokenEndpointOptions(options)),
+    UseInterceptors(DpopTokenInterceptor),
+  );
 }

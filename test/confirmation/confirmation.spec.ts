@@ -1,13 +1,13 @@
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { jwkThumbprint } from '../../lib/index.js';
 import {
   ConfirmationError,
   createConfirmation,
-  jwkThumbprint,
   parseConfirmation,
   resolveConfirmation,
   verifyPossession,
-} from '../../lib/index.js';
+} from '../../lib/confirmation/index.js';
 import { RFC9449_EXAMPLE } from '../helpers/proofs.js';
 
 const challenge = new TextEncoder().encode('challenge-123');

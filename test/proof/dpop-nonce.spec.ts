@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DpopNonceService, resolveDpopOptions, type DpopNonceOptions } from '../../lib/index.js';
+import { DpopNonceService, type DpopNonceOptions } from '../../lib/index.js';
+import { resolveDpopOptions } from '../../lib/options/resolve-dpop-options.js';
 
 const SECRET = 'a shared secret of at least thirty-two bytes';
 

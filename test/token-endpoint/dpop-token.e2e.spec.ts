@@ -173,7 +173,9 @@ describe.each(['express', 'fastify'] as const)('DpopTokenInterceptor on %s', (ad
       expect(res.status).toBe(400);
       expect(res.json()).toEqual({
         error: 'invalid_grant',
-        error_description: 'The refresh token is bound to another DPoP key',
+        error_description: key
+          ? 'The refresh token is bound to another DPoP key'
+          : 'A DPoP proof is required for this refresh token',
       });
       expect(res.headers['www-authenticate']).toBeUndefined();
     }

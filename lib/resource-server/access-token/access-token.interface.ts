@@ -22,12 +22,14 @@ export interface JwtAccessTokenOptions {
   jwksUri?: string;
   /** The issuer's public keys. Give this or `jwksUri`. */
   keys?: JWK[];
-  /** @default ['ES256','ES384','ES512','PS256','PS384','PS512','RS256','RS384','RS512','EdDSA','Ed25519'] */
+  /** Accepted JWS algorithms (asymmetric only). @default ['ES256','ES384','ES512','PS256','PS384','PS512','RS256','RS384','RS512','EdDSA','Ed25519'] */
   algorithms?: string[];
   /** Seconds of leeway for `exp`/`nbf`/`iat`. @default 5 */
   clockTolerance?: number;
   /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked */
   typ?: string;
+  /** How long to wait for the `jwksUri` key set, in ms; an issuer that does not answer is a 503. @default 3000 */
+  jwksTimeoutMs?: number;
 }
 
 /** Verify access tokens with RFC 7662 introspection. @publicApi */
@@ -38,8 +40,10 @@ export interface IntrospectionAccessTokenOptions {
   /** Client credentials for the endpoint (HTTP Basic, RFC 7662 §2.1). */
   clientId: string;
   clientSecret: string;
-  /** @default 3000 */
+  /** How long to wait for the endpoint, in ms; one that does not answer is a 503. @default 3000 */
   timeoutMs?: number;
+  /** Largest introspection response accepted, in bytes. @default 65536 */
+  maxBytes?: number;
   /** Extra CA certificates (PEM) to trust for the endpoint. */
   ca?: string | Buffer | (string | Buffer)[];
 }

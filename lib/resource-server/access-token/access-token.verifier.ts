@@ -1,38 +1,41 @@
-import { ASYMMETRIC_ALGORITHMS } from '../../proof/algorithms.js';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { AccessTokenError, DpopUnavailableError } from '../../dpop.errors.js';
+import { isObject } from '../../internal/json.js';
 import { fetchLimited } from '../../internal/limited-fetch.js';
 import type {
-  AccessTokenClaims,
-  AccessTokenOptions,
-  CustomAccessTokenOptions,
-  IntrospectionAccessTokenOptions,
-  JwtAccessTokenOptions,
-} from './access-token.interface.js';
+  ResolvedDpopOptions,
+  ResolvedIntrospectionAccessTokenOptions,
+  ResolvedJwtAccessTokenOptions,
+} from '../../options/resolved-dpop-options.interface.js';
+import type { AccessTokenClaims, CustomAccessTokenOptions } from './access-token.interface.js';
 
-/** Thrown when an access token is not valid; the guard answers `invalid_token`. @publicApi */
-export class AccessTokenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AccessTokenError';
-  }
-}
+/** jose's codes for a key set that could not be had: we cannot tell whether the token is good (503). */
+const KEY_SET_UNAVAILABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID']);
 
 /**
- * Turns an access token into its claims, or throws {@link AccessTokenError}.
- * Provide your own subclass as `AccessTokenVerifier` to replace it.
- * @publicApi
+ * Turns an access token into its claims, or throws {@link AccessTokenError}
+ * (the token is not valid) or {@link DpopUnavailableError} (it could not be
+ * checked). Chosen by the module option `accessToken`.
+ * @internal
  */
 export abstract class AccessTokenVerifier {
   abstract verify(token: string): Promise<AccessTokenClaims>;
 }
 
+/** The reason jose gave, for the debug log: its code and, for a claim check, the claim (`ERR_… aud`). */
+function joseReason(error: unknown): string {
+  const { code, claim } = error as { code?: unknown; claim?: unknown };
+  const parts = [typeof code === 'string' ? code : (error as Error)?.name, typeof claim === 'string' ? claim : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
 /** @internal */
 export class JwtAccessTokenVerifier extends AccessTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
-  constructor(private readonly options: JwtAccessTokenOptions) {
+  constructor(private readonly options: ResolvedJwtAccessTokenOptions) {
     super();
     this.keys = options.jwksUri
-      ? createRemoteJWKSet(new URL(options.jwksUri), { timeoutDuration: 3000 })
+      ? createRemoteJWKSet(new URL(options.jwksUri), { timeoutDuration: options.jwksTimeoutMs })
       : createLocalJWKSet({ keys: options.keys ?? [] });
   }
 
@@ -41,23 +44,17 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
-        algorithms: this.options.algorithms ?? ASYMMETRIC_ALGORITHMS,
-        clockTolerance: this.options.clockTolerance ?? 5,
+        algorithms: this.options.algorithms,
+        clockTolerance: this.options.clockTolerance,
         typ: this.options.typ,
       });
       return payload as AccessTokenClaims;
     } catch (error) {
-      // The key set could not be fetched: we cannot tell, so refuse as unavailable (503), not invalid_token.
       const code = (error as { code?: string }).code;
-      if (
-        code === 'ERR_JWKS_TIMEOUT' ||
-        code === 'ERR_JOSE_GENERIC' ||
-        code === 'ERR_JWKS_INVALID' ||
-        error instanceof TypeError
-      ) {
-        throw new Error('the JWK set of the access-token issuer could not be fetched', { cause: error });
+      if ((code !== undefined && KEY_SET_UNAVAILABLE.has(code)) || error instanceof TypeError) {
+        throw new DpopUnavailableError('the JWK set of the access-token issuer could not be fetched', { cause: error });
       }
-      throw new AccessTokenError('access token JWT is not valid', { cause: error });
+      throw new AccessTokenError(`access token JWT is not valid (${joseReason(error)})`, { cause: error });
     }
   }
 }
@@ -66,7 +63,7 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
 export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
   private readonly endpoint: URL;
   private readonly authorization: string;
-  constructor(private readonly options: IntrospectionAccessTokenOptions) {
+  constructor(private readonly options: ResolvedIntrospectionAccessTokenOptions) {
     super();
     this.endpoint = new URL(options.endpoint);
     const credentials = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
@@ -74,25 +71,28 @@ export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {
+    const { timeoutMs, maxBytes, ca } = this.options;
     const response = await fetchLimited(
       this.endpoint,
-      { timeoutMs: this.options.timeoutMs ?? 3000, maxBytes: 65_536, ca: this.options.ca },
+      { timeoutMs, maxBytes, ca },
       {
         method: 'POST',
         headers: { authorization: this.authorization, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
       },
-    );
-    if (response.status !== 200) throw new Error(`introspection endpoint answered ${response.status}`);
+    ).catch((error: unknown) => {
+      throw new DpopUnavailableError('the introspection endpoint could not be reached', { cause: error });
+    });
+    if (response.status !== 200) {
+      throw new DpopUnavailableError(`the introspection endpoint answered ${response.status}`);
+    }
     let claims: unknown;
     try {
       claims = JSON.parse(response.body);
     } catch {
-      throw new Error('introspection endpoint answered something other than JSON');
+      throw new DpopUnavailableError('the introspection endpoint answered something other than JSON');
     }
-    if (typeof claims !== 'object' || claims === null || (claims as { active?: unknown }).active !== true) {
-      throw new AccessTokenError('access token is not active');
-    }
+    if (!isObject(claims) || claims.active !== true) throw new AccessTokenError('access token is not active');
     return claims as AccessTokenClaims;
   }
 }
@@ -105,13 +105,15 @@ export class CustomAccessTokenVerifier extends AccessTokenVerifier {
 
   async verify(token: string): Promise<AccessTokenClaims> {
     const claims = await this.options.verify(token);
-    if (typeof claims !== 'object' || claims === null) throw new AccessTokenError('access token was refused');
-    return claims;
+    if (!isObject(claims)) throw new AccessTokenError('access token was refused by the custom verifier');
+    return claims as AccessTokenClaims;
   }
 }
 
 /** @internal */
-export function createAccessTokenVerifier(options: AccessTokenOptions): AccessTokenVerifier {
+export function createAccessTokenVerifier(
+  options: NonNullable<ResolvedDpopOptions['accessToken']>,
+): AccessTokenVerifier {
   switch (options.type) {
     case 'jwt':
       return new JwtAccessTokenVerifier(options);

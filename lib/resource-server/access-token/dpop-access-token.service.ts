@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DPOP_OPTIONS } from '../../dpop.constants.js';
-import type { ResolvedDpopOptions } from '../../options/resolve-dpop-options.js';
-import { ConfirmationError, parseConfirmation, resolveConfirmation } from '../../confirmation/confirmation.js';
+import { AccessTokenError, ConfirmationError } from '../../dpop.errors.js';
+import { BoundedCache } from '../../internal/bounded-cache.js';
+import type { ResolvedDpopOptions } from '../../options/resolved-dpop-options.interface.js';
+import { parseConfirmation } from '../../confirmation/confirmation.js';
+import { resolveConfirmation } from '../../confirmation/resolve-confirmation.js';
 import { JkuFetcher } from '../../confirmation/jku-fetcher.js';
 import type { AccessTokenClaims } from './access-token.interface.js';
-import { AccessTokenError, AccessTokenVerifier } from './access-token.verifier.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
 
 /** A verified token and the key it is bound to, if any. @publicApi */
 export interface VerifiedAccessToken {
@@ -14,36 +17,41 @@ export interface VerifiedAccessToken {
 }
 
 /**
- * Verifies access tokens with the configured {@link AccessTokenVerifier},
- * resolves their `cnf` to a key thumbprint, and caches the result (bounded,
- * never past `exp`), so a token reused across requests is verified once.
+ * Verifies access tokens with the configured verifier (module option
+ * `accessToken`), resolves their `cnf` to a key thumbprint, and caches the
+ * result (bounded, never past `exp`), so a token reused across requests is
+ * verified once.
  * @publicApi
  */
 @Injectable()
 export class DpopAccessTokenService {
-  private readonly cache = new Map<string, { expiresAt: number; token: VerifiedAccessToken }>();
+  private readonly cache: BoundedCache<string, VerifiedAccessToken>;
   private readonly jku?: JkuFetcher;
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
     @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
   ) {
+    this.cache = new BoundedCache(options.accessTokenCache.maxEntries, options.now);
     if (options.jku) this.jku = new JkuFetcher(options.jku, options.now);
   }
 
-  /** Resolves the token, or throws {@link AccessTokenError} (invalid token) or another error (could not check). */
+  /**
+   * Resolves the token, or throws {@link AccessTokenError} / {@link ConfirmationError}
+   * (`invalid_token`) or `DpopUnavailableError` (it could not be checked).
+   */
   async verify(token: string): Promise<VerifiedAccessToken> {
-    const now = this.options.now();
     const hit = this.cache.get(token);
-    if (hit !== undefined) {
-      if (hit.expiresAt > now) return hit.token;
-      this.cache.delete(token);
-    }
+    if (hit !== undefined) return hit;
+    const now = this.options.now();
     const claims = await this.verifier.verify(token);
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now)
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) {
       throw new AccessTokenError('access token has expired');
+    }
     const verified = { claims, jkt: await this.boundKey(claims) };
-    this.remember(token, verified, now);
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
+    const maxTtl = this.options.accessTokenCache.maxTtlSeconds * 1000;
+    if (maxTtl > 0) this.cache.set(token, verified, Math.min(exp, now + maxTtl));
     return verified;
   }
 
@@ -54,29 +62,15 @@ export class DpopAccessTokenService {
       }
       return undefined;
     }
-    try {
-      const parsed = parseConfirmation(claims.cnf);
-      if (parsed.method === 'jwe') {
-        throw new ConfirmationError('cnf.jwe confirms a symmetric key, which cannot sign a DPoP proof');
-      }
-      const key = await resolveConfirmation(parsed, {
-        resolveKid: this.options.resolveKid,
-        fetchJwks: this.jku?.fetchJwks,
-      });
-      if (key.kind === 'symmetric') throw new ConfirmationError('cnf confirms a symmetric key');
-      return key.jkt;
-    } catch (error) {
-      if (error instanceof ConfirmationError) throw new AccessTokenError(error.message, { cause: error });
-      throw error;
+    const parsed = parseConfirmation(claims.cnf);
+    if (parsed.method === 'jwe') {
+      throw new ConfirmationError('cnf.jwe confirms a symmetric key, which cannot sign a DPoP proof');
     }
-  }
-
-  private remember(token: string, verified: VerifiedAccessToken, now: number): void {
-    const { maxEntries, maxTtlSeconds } = this.options.accessTokenCache;
-    if (maxEntries === 0 || maxTtlSeconds === 0) return;
-    const exp = typeof verified.claims.exp === 'number' ? verified.claims.exp * 1000 : Number.POSITIVE_INFINITY;
-    const expiresAt = Math.min(exp, now + maxTtlSeconds * 1000);
-    if (this.cache.size >= maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(token, { expiresAt, token: verified });
+    const key = await resolveConfirmation(parsed, {
+      resolveKid: this.options.resolveKid,
+      fetchJwks: this.jku?.fetchJwks,
+    });
+    if (key.kind === 'symmetric') throw new ConfirmationError('cnf confirms a symmetric key');
+    return key.jkt;
   }
 }

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { DPOP_OPTIONS } from '../dpop.constants.js';
+import { DpopRequestError } from '../dpop.errors.js';
+import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import { DpopNonceService } from '../proof/dpop-nonce.service.js';
+import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
+import type { DpopProofContext } from './dpop-proof-context.js';
+import { assertNoDotSegments, nodeRequest, requestTarget, type HttpRequest } from './dpop-request.js';
+
+/** A request read for its proof; nothing consumed yet. @internal */
+export interface ReadProofRequest {
+  /** The one `DPoP` header value, or undefined when the request has none. */
+  proof: string | undefined;
+  method: string;
+  /** The absolute URL the proof's `htu` must name. */
+  url: string;
+}
+
+/** What the side that runs the step adds to the check. @internal */
+export interface ProofExpectations {
+  /** The access token presented with the proof (resource requests): demands `ath`. */
+  accessToken?: string;
+  /** The thumbprint the token is bound to: the proof key must have it. */
+  jkt?: string;
+  /** Demand a server nonce (undefined: the module's `nonce.required`). */
+  requireNonce?: boolean;
+}
+
+/**
+ * The one request-level proof step of the library, shared by `DpopGuard`, the
+ * token endpoint and the PAR endpoint, as node-oidc-provider shares one DPoP
+ * validator between its grants and its resource side: read the `DPoP` header
+ * (exactly one, bounded), refuse a path with dot segments, build the URL the
+ * proof must name (validated `Host` / `X-Forwarded-*`), verify, and on success
+ * hand out a fresh nonce when one is due. Refusals are typed `DpopError`s; each
+ * side only formats them (RFC 9449 §7.1 challenge or RFC 6749 §5.2 JSON).
+ *
+ * Nonce on success, the same on both sides: where nonces are required and the
+ * proof carried an older (still accepted) nonce, the response carries the
+ * current one in `DPoP-Nonce` (RFC 9449 §8.2, §9), so a client rolls over
+ * without a failed request.
+ * @internal
+ */
+@Injectable()
+export class DpopProofStep {
+  constructor(
+    @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
+    private readonly verifier: DpopVerifierService,
+    private readonly nonces: DpopNonceService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /** The accepted algorithms, space-separated, for a challenge's `algs`. */
+  get algs(): string {
+    return this.verifier.algorithms.join(' ');
+  }
+
+  /**
+   * Reads what the proof is checked against, consuming nothing: from the `DPoP`
+   * header lines (`dpop`, from the raw headers), refuses several `DPoP` headers, an empty or comma-joined or over-long one, a path with a dot
+   * segment, and (through `url`) a `Host` or `X-Forwarded-*` that is not a plain
+   * host, scheme or path.
+   */
+  read(request: HttpRequest, dpop: readonly string[], url: (request: HttpRequest) => string): ReadProofRequest {
+    if (dpop.length > 1) throw new DpopRequestError('more than one DPoP header', 'DPoP');
+    const proof = dpop[0];
+    if (proof !== undefined && (proof === '' || proof.includes(',') || proof.length > this.options.maxProofLength)) {
+      throw new DpopRequestError('DPoP header is empty, a list, or too long', 'DPoP');
+    }
+    assertNoDotSegments(requestTarget(request));
+    return { proof, method: nodeRequest(request).method ?? '', url: url(request) };
+  }
+
+  /** Verifies the proof read by {@link read} (recording its use) and answers with its context. */
+  async verify(read: ReadProofRequest, response: unknown, expect: ProofExpectations): Promise<DpopProofContext> {
+    const result = await this.verifier.verify(read.proof, {
+      method: read.method,
+      url: read.url,
+      accessToken: expect.accessToken,
+      jkt: expect.jkt,
+      requireNonce: expect.requireNonce,
+    });
+    if ((expect.requireNonce ?? this.options.nonce.required) && result.claims.nonce !== this.nonces.issue()) {
+      this.adapterHost.httpAdapter.setHeader(response, 'DPoP-Nonce', this.nonces.issue());
+    }
+    return { jkt: result.jkt, jwk: result.jwk, proof: result.claims, proofHeader: result.header };
+  }
+}

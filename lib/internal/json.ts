@@ -1,0 +1,88 @@
+/** A JSON object (not an array, not null). @internal */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/**
+ * True when some object in `text` (valid JSON) names a member twice, after
+ * unescaping (`"jwk"` and `"\u006awk"` are the same name). RFC 7515 §4 lets
+ * a JOSE parser either reject such a header or take the last value; a
+ * header with `jwk` twice could then be read one way by us and another way
+ * by someone else, so DPoP proofs with duplicates are refused. Iterative:
+ * nesting depth costs no stack.
+ * @internal
+ */
+export function hasDuplicateMemberNames(text: string): boolean {
+  // One entry per open object (its names so far) or array (null).
+  const open: (string[] | null)[] = [];
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      let end = i + 1;
+      let escaped = false;
+      while (end < length) {
+        const next = text.charCodeAt(end);
+        if (next === BACKSLASH) {
+          escaped = true;
+          end += 2;
+        } else if (next === QUOTE) break;
+        else end++;
+      }
+      const names = open[open.length - 1];
+      if (names) {
+        let after = end + 1;
+        while (after < length && isWhitespace(text.charCodeAt(after))) after++;
+        if (text.charCodeAt(after) === COLON) {
+          const name = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
+          if (names.includes(name)) return true;
+          names.push(name);
+        }
+      }
+      i = end;
+    } else if (code === 0x7b) open.push([]);
+    else if (code === 0x5b) open.push(null);
+    else if (code === 0x7d || code === 0x5d) open.pop();
+  }
+  return false;
+}
+
+/**
+ * Decodes one base64url JWS segment holding a JSON object: undefined when
+ * it is not canonical base64url, not JSON, not an object, or names a member
+ * twice.
+ * @internal
+ */
+export function decodeJsonObjectSegment(segment: string): Record<string, unknown> | undefined {
+  if (segment.length % 4 === 1) return undefined; // no base64 encoding has this length
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || hasDuplicateMemberNames(text)) return undefined;
+  return value;
+}
+
+/** Freezes a parsed JSON value and everything in it, without recursion (depth is the client's choice). @internal */
+export function deepFreeze<T>(value: T): T {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
+      Object.freeze(next);
+      for (const member of Object.values(next)) pending.push(member);
+    }
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import { ASYMMETRIC_ALGORITHMS } from '../proof/algorithms.js';
+
+const DAY = 86_400;
+
+/**
+ * Every default of the library, in one place. Option resolution merges these
+ * into what the application gives; nothing else states a default.
+ * @internal
+ */
+export const DPOP_DEFAULTS = deepFreeze({
+  algorithms: ASYMMETRIC_ALGORITHMS,
+  maxProofLength: 8192,
+  maxJtiLength: 256,
+  maxProofAge: 60,
+  maxClockSkew: 30,
+  requireAth: true,
+  nonce: { required: false, stepSeconds: 60, acceptedSteps: 3 },
+  keyCacheSize: 1000,
+  /** How many request URLs keep their normalised form cached. */
+  urlCacheSize: 1000,
+  memoryStore: { maxEntries: 100_000 },
+  accessTokenCache: { maxEntries: 10_000, maxTtlSeconds: 300 },
+  maxAccessTokenLength: 16_384,
+  trustProxy: false,
+  protectAllRoutes: false,
+  jwt: { clockTolerance: 5, jwksTimeoutMs: 3000 },
+  introspection: { timeoutMs: 3000, maxBytes: 65_536 },
+  jku: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 300 },
+  tokenEndpoint: { requireProof: false, bindRefreshTokens: 'public', refreshTokenLifetime: 14 * DAY },
+} as const);
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) if (typeof member === 'object') deepFreeze(member as object);
+  return Object.freeze(value);
+}
