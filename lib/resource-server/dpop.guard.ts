@@ -32,6 +32,9 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 type HttpRequest = BaseRequest & { dpop?: DpopContext };
 
+/** Requests a guard let through with `shouldSkip`: any later DpopGuard on the same request does too. */
+const skipped = new WeakSet<object>();
+
 /**
  * Enforces `@DpopBound()`: demands `Authorization: DPoP <token>` and exactly
  * one `DPoP` proof bound to that token (RFC 9449 §7), puts a
@@ -64,11 +67,19 @@ export class DpopGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.getRouteOptions(context);
-    if (route === undefined || (await this.shouldSkip(context))) return true;
-    if (context.getType() !== 'http') throw await this.refuseContext(context);
+    if (route === undefined) return true;
+    if (context.getType() !== 'http') {
+      if (await this.shouldSkip(context)) return true;
+      throw await this.refuseContext(context);
+    }
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
-    if (request.dpop !== undefined) return true; // already checked (guard registered twice)
+    // Once per request: a second DpopGuard (global and on the route, or a subclass and the base) follows the first.
+    if (request.dpop !== undefined || skipped.has(request)) return true;
+    if (await this.shouldSkip(context)) {
+      skipped.add(request);
+      return true;
+    }
     const response = http.getResponse<unknown>();
     const allowBearer = route.allowBearer === true;
     const challenge = { algs: `algs="${this.proofStep.algs}"`, allowBearer, bearer: false };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import { Dpop, DpopBound, type DpopContext } from '../../lib/index.js';
+import { Dpop, DpopBound, DpopContext } from '../../lib/index.js';
 
 /** The protected API: DPoP-bound access tokens only, but for /api/mixed. */
 @Controller('api')

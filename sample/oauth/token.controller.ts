@@ -2,7 +2,7 @@ import { Body, Controller, Header, Headers, HttpCode, HttpException, Post, Res }
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { assertDpopJkt, Dpop, DpopTokenEndpoint, type DpopContext } from '../../lib/index.js';
+import { assertDpopJkt, Dpop, DpopProofContext, DpopTokenEndpoint } from '../../lib/index.js';
 import { SampleConfig } from '../sample.config.js';
 import { sampleClients, secretMatches, type SampleClient } from './clients.js';
 import { sha256 } from './keys.service.js';
@@ -92,7 +92,7 @@ export class TokenController {
     @Body() input: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) res: Response,
-    @Dpop() dpop?: DpopContext,
+    @Dpop() dpop?: DpopProofContext,
   ) {
     const body = singleParams(input);
     const client = withBasicChallenge(res, () => authenticateClient(this.clients, body, authorization));
@@ -116,7 +116,7 @@ export class TokenController {
     }
   }
 
-  private async authorizationCode(client: SampleClient, body: TokenRequest, dpop?: DpopContext) {
+  private async authorizationCode(client: SampleClient, body: TokenRequest, dpop?: DpopProofContext) {
     const codes = this.dataSource.getRepository(AuthorizationCode);
     const code = await codes.findOneBy({ codeHash: sha256(body.code ?? '') });
     if (!code || (await codes.delete({ codeHash: code.codeHash })).affected === 0) {
@@ -135,7 +135,7 @@ export class TokenController {
     return this.respond(grant, true, code.scope.split(' ').includes('openid') ? (code.nonce ?? undefined) : null);
   }
 
-  private async refreshToken(client: SampleClient, body: TokenRequest, dpop?: DpopContext) {
+  private async refreshToken(client: SampleClient, body: TokenRequest, dpop?: DpopProofContext) {
     // DpopTokenInterceptor has already refused a bound refresh token without a proof by its key.
     const grant = await this.tokens.useRefreshToken(body.refresh_token ?? '', client.id);
     if (!grant) throw oauthError('invalid_grant', 'The refresh token is invalid or was used');

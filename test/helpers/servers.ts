@@ -89,10 +89,25 @@ export interface RawResponse {
  */
 export function send(
   url: string,
-  init: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+  init: {
+    method?: string;
+    headers?: Record<string, string | string[]>;
+    body?: string;
+    /** The request target exactly as sent (a URL string would be normalised: `..` resolved). */
+    rawPath?: string;
+  } = {},
 ): Promise<RawResponse> {
+  const target = new URL(url);
+  const options = {
+    hostname: target.hostname,
+    port: target.port,
+    path: init.rawPath ?? `${target.pathname}${target.search}`,
+    method: init.method ?? 'GET',
+    headers: init.headers,
+    agent: false,
+  };
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+    const req = request(options, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () =>

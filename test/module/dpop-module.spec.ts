@@ -2,6 +2,10 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  DpopTokenEndpoint,
+  getDpopOptionsToken,
+  type DpopTokenEndpointOptions,
+  type ResolvedDpopOptions,
   DpopConfigurationError,
   DpopModule,
   DpopNonceService,
@@ -162,6 +166,31 @@ describe('DpopModule', () => {
     [{ trustProxy: 1 }, /"trustProxy" must be true or false/],
     [{ jku: { allowedHosts: 'a.example' } }, /"jku.allowedHosts" must be an array/],
     [{ resolveKid: {} }, /"resolveKid" must be a function/],
+    [{ allowedHosts: 'api.example.com' }, /"allowedHosts" must be a non-empty array of host names/],
+    [{ allowedHosts: [] }, /"allowedHosts" must be a non-empty array/],
+    [
+      { allowedHosts: ['api.example.com/v1'] },
+      /"allowedHosts" contains "api.example.com\/v1", which is not a host name/,
+    ],
+    [{ allowedHosts: ['a@b'] }, /"allowedHosts" contains "a@b"/],
+    [{ allowedHosts: ['host:99999'] }, /"allowedHosts" contains "host:99999"/],
+    [{ protectAllRoutes: 'yes' }, /"protectAllRoutes" must be true or false/],
+    [{ accessTokenCache: { maxEntrys: 5 } }, /"accessTokenCache.maxEntrys" is not an option/],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], clockTolerance: -1 } },
+      /"accessToken.clockTolerance" must be an integer from 0/,
+    ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], algorithms: ['HS256'] } },
+      /"accessToken.algorithms" contains "HS256"/,
+    ],
+    [
+      {
+        accessToken: { type: 'introspection', endpoint: 'https://as/i', clientId: 'c', clientSecret: 's', maxBytes: 1 },
+      },
+      /"accessToken.maxBytes" must be an integer from 256/,
+    ],
+    [{ jku: { allowedHosts: ['a.example'], timeoutMs: 0 } }, /"jku.timeoutMs" must be an integer from 1/],
   ])('a wrong option fails the boot with a message naming it: %j', async (options, message) => {
     const boot = Test.createTestingModule({
       imports: [DpopModule.forRoot(options as unknown as DpopModuleOptions)],
@@ -172,5 +201,41 @@ describe('DpopModule', () => {
         imports: [DpopModule.forRootAsync({ useFactory: () => options as unknown as DpopModuleOptions })],
       }).compile(),
     ).rejects.toThrow(message);
+  });
+
+  it('resolves nested options once, fully defaulted and read-only', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DpopModule.forRoot({
+          accessToken: { type: 'introspection', endpoint: 'https://as.example/i', clientId: 'c', clientSecret: 's' },
+          jku: { allowedHosts: ['Keys.Example'] },
+          allowedHosts: ['API.example.com', 'localhost:3000'],
+        }),
+      ],
+    }).compile();
+    const options = moduleRef.get<ResolvedDpopOptions>(getDpopOptionsToken());
+    expect(options.accessToken).toMatchObject({ type: 'introspection', timeoutMs: 3000, maxBytes: 65_536 });
+    expect(options.jku).toMatchObject({
+      allowedHosts: ['keys.example'],
+      timeoutMs: 3000,
+      maxBytes: 65_536,
+      cacheSeconds: 300,
+    });
+    expect(options.allowedHosts).toEqual(['api.example.com', 'localhost:3000']);
+    expect(options.memoryStore.maxEntries).toBe(100_000);
+    expect(Object.isFrozen(options) && Object.isFrozen(options.nonce) && Object.isFrozen(options.accessToken)).toBe(
+      true,
+    );
+  });
+});
+
+describe('@DpopTokenEndpoint() options', () => {
+  it.each([
+    [{ bindRefreshTokens: 'some' }, /"bindRefreshTokens" must be 'public' or 'all'/],
+    [{ refreshTokenLifetime: 0 }, /"refreshTokenLifetime" must be a whole number of seconds/],
+    [{ requireProof: 'yes' }, /"requireProof" must be true or false/],
+    [{ requireNonse: true }, /"requireNonse" is not an option; known options are requireNonce/],
+  ])('a wrong option fails at start-up, naming it: %j', (options, message) => {
+    expect(() => DpopTokenEndpoint(options as DpopTokenEndpointOptions)).toThrow(message);
   });
 });

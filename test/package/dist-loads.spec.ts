@@ -44,6 +44,30 @@ describe('built package', () => {
     expect(JSON.parse(viaRequire)).toEqual(expect.arrayContaining(names));
   });
 
+  it('exposes the RFC 7800 recipient helpers as the nestjs-dpop/confirmation entry, both ways', () => {
+    const names = ['resolveConfirmation', 'verifyPossession', 'createConfirmation', 'parseConfirmation'];
+    const viaImport = run(
+      `import('nestjs-dpop/confirmation').then((m) => console.log(JSON.stringify(Object.keys(m))))`,
+    );
+    expect(JSON.parse(viaImport)).toEqual(expect.arrayContaining(names));
+    const viaRequire = run(`console.log(JSON.stringify(Object.keys(require('nestjs-dpop/confirmation'))))`);
+    expect(JSON.parse(viaRequire)).toEqual(expect.arrayContaining(names));
+  });
+
+  it('keeps internals out of the main entry', () => {
+    const keys = JSON.parse(run(`console.log(JSON.stringify(Object.keys(require('nestjs-dpop'))))`)) as string[];
+    for (const internal of [
+      'resolveDpopOptions',
+      'DPOP_DEFAULTS',
+      'escapeHtml',
+      'resolveConfirmation',
+      'verifyPossession',
+    ]) {
+      expect(keys).not.toContain(internal);
+    }
+    expect(keys).toEqual(expect.arrayContaining(['InjectDpopOptions', 'getDpopOptionsToken', 'SkipDpop', 'DpopError']));
+  });
+
   it('does not load typeorm from the main entry (only from nestjs-dpop/typeorm)', () => {
     const loaded = (entry: string) =>
       run(
@@ -54,6 +78,8 @@ describe('built package', () => {
   });
 
   it('refuses deep imports (only the public entry is exported)', () => {
-    expect(() => run(`require('nestjs-dpop/dist/dpop.options.js')`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    expect(() => run(`require('nestjs-dpop/dist/options/resolve-dpop-options.js')`)).toThrow(
+      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
+    );
   });
 });

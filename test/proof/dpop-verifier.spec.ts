@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { generateKeyPair as dpopKeyPair, generateProof } from 'dpop';
-import { SignJWT } from 'jose';
+import { exportJWK, SignJWT } from 'jose';
 import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -212,6 +212,49 @@ describe('DpopVerifierService: every check fails closed', () => {
     ['a header that is a JSON array', 'format', async () => raw(['dpop+jwt'], claims())],
     ['a payload that is not a JSON object', 'format', async () => raw(header(), [1, 2])],
     ['a payload that is not JSON', 'format', async () => rawSign(b64(header()), b64('not json'), es256)],
+    // RFC 7515 §4: duplicate member names are refused, never read last-wins (read one way here, another elsewhere).
+    [
+      'a header with jwk twice (a private key first, the public key last)',
+      'format',
+      async () => {
+        const privateJwk = JSON.stringify(await exportJWK(es256.privateKey));
+        const text = `{"typ":"dpop+jwt","alg":"ES256","jwk":${privateJwk},"jwk":${JSON.stringify(es256.publicJwk)}}`;
+        return raw(text, claims());
+      },
+    ],
+    [
+      'a header with alg twice',
+      'format',
+      async () =>
+        raw(`{"typ":"dpop+jwt","alg":"HS256","alg":"ES256","jwk":${JSON.stringify(es256.publicJwk)}}`, claims()),
+    ],
+    [
+      'a header naming jwk twice, once escaped',
+      'format',
+      async () =>
+        raw(
+          `{"typ":"dpop+jwt","alg":"ES256","jwk":${JSON.stringify(es256.publicJwk)},"\\u006awk":${JSON.stringify(es256.publicJwk)}}`,
+          claims(),
+        ),
+    ],
+    [
+      'a duplicate member inside the header jwk',
+      'format',
+      async () => {
+        const { x } = es256.publicJwk as { x: string };
+        const jwk = JSON.stringify(es256.publicJwk).replace('{', `{"x":"${x}",`);
+        return raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":${jwk}}`, claims());
+      },
+    ],
+    [
+      'claims with htu twice',
+      'format',
+      async () =>
+        raw(
+          header(),
+          `{"jti":"${randomUUID()}","htm":"GET","htu":"https://other.example/x","htu":"${HTU}","iat":${NOW}}`,
+        ),
+    ],
     ['no typ', 'typ', async () => sign({ header: { typ: undefined } })],
     ['typ jwt', 'typ', async () => sign({ header: { typ: 'jwt' } })],
     ['typ in other case', 'typ', async () => sign({ header: { typ: 'DPOP+JWT' } })],

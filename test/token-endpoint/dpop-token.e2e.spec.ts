@@ -15,7 +15,7 @@ import {
   hashRefreshToken,
   MemoryDpopStore,
   parseDpopJkt,
-  type DpopContext,
+  type DpopProofContext,
   type RefreshTokenBinding,
 } from '../../lib/index.js';
 import { send } from '../helpers/servers.js';
@@ -35,7 +35,7 @@ const codes = new Map<string, { dpopJkt?: string }>();
 const refreshTokens = new Set<string>();
 
 /** A toy token endpoint: unsigned JSON "tokens" keep the test about DPoP, not JWT minting. */
-function issue(dpop: DpopContext | undefined) {
+function issue(dpop: DpopProofContext | undefined) {
   const refresh = randomUUID();
   refreshTokens.add(refresh);
   const claims = { sub: 'alice', ...(dpop ? { cnf: { jkt: dpop.jkt } } : {}) };
@@ -47,7 +47,7 @@ function issue(dpop: DpopContext | undefined) {
   };
 }
 
-function grant(body: Record<string, string>, dpop: DpopContext | undefined) {
+function grant(body: Record<string, string>, dpop: DpopProofContext | undefined) {
   if (body.grant_type === 'authorization_code') {
     const code = codes.get(body.code ?? '');
     if (!code) throw new HttpException({ error: 'invalid_grant' }, 400);
@@ -74,21 +74,29 @@ class TokenController {
   @Post('token')
   @HttpCode(200)
   @DpopTokenEndpoint()
-  token(@Body() body: Record<string, string>, @Dpop() dpop?: DpopContext) {
+  token(@Body() body: Record<string, string>, @Dpop() dpop?: DpopProofContext) {
     return grant(body, dpop);
   }
 
   @Post('token-nonce')
   @HttpCode(200)
   @DpopTokenEndpoint({ nonce: true, requireProof: true })
-  tokenNonce(@Body() body: Record<string, string>, @Dpop() dpop?: DpopContext) {
+  tokenNonce(@Body() body: Record<string, string>, @Dpop() dpop?: DpopProofContext) {
+    return grant(body, dpop);
+  }
+
+  /** A route a router also reaches as /oauth/t/../token (segments t, .., token). */
+  @Post('t/:a/:b')
+  @HttpCode(200)
+  @DpopTokenEndpoint()
+  tokenByPath(@Body() body: Record<string, string>, @Dpop() dpop?: DpopProofContext) {
     return grant(body, dpop);
   }
 
   @Post('token-all')
   @HttpCode(200)
   @DpopTokenEndpoint({ bindRefreshTokens: 'all' })
-  tokenAll(@Body() body: Record<string, string>, @Dpop() dpop?: DpopContext) {
+  tokenAll(@Body() body: Record<string, string>, @Dpop() dpop?: DpopProofContext) {
     return grant(body, dpop);
   }
 }
@@ -282,6 +290,86 @@ describe.each(['express', 'fastify'] as const)('DpopTokenInterceptor on %s', (ad
     });
     expect(malformed.status).toBe(400);
     expect(malformed.json().error).toBe('invalid_request');
+  });
+
+  it('a Host that moves the URL (path, query, fragment, userinfo) → 400 invalid_request JSON, the proof not consumed', async () => {
+    const port = new URL(base).port;
+    // A proof made for another POST route must not get tokens here.
+    for (const host of [
+      `127.0.0.1:${port}/oauth/token-all?`,
+      `127.0.0.1:${port}/oauth/token-all#`,
+      `x@127.0.0.1:${port}`,
+    ]) {
+      const proof = await generateProof(client, `${base}/oauth/token-all`, 'POST');
+      const res = await send(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        body: form({ grant_type: 'authorization_code', code: await code() }),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json()).toEqual({ error: 'invalid_request', error_description: 'The request is malformed' });
+      expect(res.headers['www-authenticate']).toBeUndefined();
+      const own = await send(`${base}/oauth/token-all`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        body: form({ grant_type: 'authorization_code', code: await code() }),
+      });
+      expect(own.status).toBe(200); // refused above, so not recorded: still good at its own URL
+    }
+  });
+
+  it('a path with a dot segment → 400 invalid_request, though it normalises to the proof’s htu', async () => {
+    for (const rawPath of ['/oauth/t/../token', '/oauth/t/%2e%2e/token', '/oauth/t/%2E./token']) {
+      const res = await send(`${base}/oauth/token`, {
+        method: 'POST',
+        rawPath,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          dpop: await generateProof(client, `${base}/oauth/token`, 'POST'),
+        },
+        body: form({ grant_type: 'authorization_code', code: await code() }),
+      });
+      expect(res.status, rawPath).toBe(400);
+      expect(res.json().error).toBe('invalid_request');
+    }
+  });
+
+  it('token parameters must be single strings; the refresh-token binding is checked whatever grant_type says', async () => {
+    const first = (
+      await tokenRequest({ grant_type: 'authorization_code', code: await code(), client_id: 'spa' })
+    ).json();
+    const bound = first.refresh_token as string;
+    const attacker = await generateKeyPair('ES256');
+    const raw = async (body: string, key: KeyPair = attacker) =>
+      send(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          dpop: await generateProof(key, `${base}/oauth/token`, 'POST'),
+        },
+        body,
+      });
+    const r = encodeURIComponent(bound);
+    for (const body of [
+      `grant_type=refresh_token&grant_type=refresh_token&refresh_token=${r}`,
+      `grant_type=refresh_token&refresh_token=${r}&refresh_token=${r}`,
+      `grant_type=authorization_code&code=a&code=b`,
+      `grant_type=authorization_code&client_id=a&client_id=b`,
+      `grant_type=authorization_code&dpop_jkt=a&dpop_jkt=b`,
+    ]) {
+      const res = await raw(body);
+      expect(res.status, body).toBe(400);
+      expect(res.json(), body).toEqual({ error: 'invalid_request', error_description: 'The request is malformed' });
+    }
+    // The binding check does not depend on grant_type naming the refresh grant.
+    const other = await raw(`grant_type=authorization_code&code=${await code()}&refresh_token=${r}`);
+    expect(other.status).toBe(400);
+    expect(other.json()).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The refresh token is bound to another DPoP key',
+    });
+    // The rightful key still works afterwards: nothing above consumed the refresh token.
+    expect((await raw(`grant_type=refresh_token&refresh_token=${r}`, client)).status).toBe(200);
   });
 
   it('store down → 503 JSON, never a token with an unstored binding', async () => {

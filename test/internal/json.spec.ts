@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { decodeJsonObjectSegment, hasDuplicateMemberNames } from '../../lib/internal/json.js';
+
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+describe('hasDuplicateMemberNames', () => {
+  it.each([
+    ['{"a":1,"a":2}', true],
+    ['{"a":1,"b":{"c":1,"c":2}}', true],
+    ['{"a":[{"x":1},{"x":2}]}', false], // the same name in two objects is fine
+    ['{"jwk":1,"\\u006awk":2}', true], // escaped spelling of the same name
+    ['{"a\\"b":1,"a\\"b":2}', true],
+    ['{"a":"b","c":"a"}', false], // a value equal to a name is not a name
+    ['{ "a" : 1 , "a" : 2 }', true],
+    ['{"a":{"a":{"a":1}}}', false],
+    ['[{"k":1,"k":1}]', true],
+    ['{"k":"{\\"k\\":1,\\"k\\":2}"}', false], // names inside a string value are text
+    ['{}', false],
+  ])('%s → %s', (text, expected) => {
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(hasDuplicateMemberNames(text)).toBe(expected);
+  });
+
+  it('never reports one for what JSON.stringify writes (no duplicates possible), whatever the value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => !hasDuplicateMemberNames(JSON.stringify(value))),
+      { numRuns: 2000, seed: 20261122 },
+    );
+  });
+
+  it('always reports one when a member of a random object is written twice', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.nat(), (object, pick) => {
+        const names = Object.keys(object);
+        const name = names[pick % names.length]!;
+        const text = `{${JSON.stringify(name)}:null,${JSON.stringify(object).slice(1)}`;
+        return hasDuplicateMemberNames(text);
+      }),
+      { numRuns: 2000, seed: 20261122 },
+    );
+  });
+});
+
+describe('decodeJsonObjectSegment agrees with jose', () => {
+  /** jose's reading of a protected header segment, or undefined where it refuses. */
+  function jose(segment: string): unknown {
+    try {
+      return decodeProtectedHeader(`${segment}.e30.AA`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  it('on objects without duplicate names: the same value', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
+        const segment = b64(JSON.stringify(object));
+        expect(decodeJsonObjectSegment(segment)).toEqual(jose(segment));
+      }),
+      { numRuns: 2000, seed: 20261122 },
+    );
+  });
+
+  it('on arbitrary base64url text and non-objects: both refuse (or both read the same object)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({
+            unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'),
+            maxLength: 40,
+          }),
+          fc.jsonValue().map((value) => b64(JSON.stringify(value))),
+        ),
+        (segment) => {
+          const ours = decodeJsonObjectSegment(segment);
+          const theirs = jose(segment);
+          if (ours === undefined)
+            expect(theirs === undefined || hasDuplicateMemberNames(Buffer.from(segment, 'base64url').toString())).toBe(
+              true,
+            );
+          else expect(ours).toEqual(theirs);
+        },
+      ),
+      { numRuns: 5000, seed: 20261122 },
+    );
+  });
+});
