@@ -117,7 +117,7 @@ export class DpopTokenManager {
         const result = await oauth.processClientCredentialsResponse(as, this.client, response);
         return this.cacheEntry(result, endpoint);
       } catch (error) {
-        const oauthError = errorCode(error);
+        const oauthError = await errorCode(error);
         if (oauthError === 'use_dpop_nonce' && nonce !== undefined && attempt === 1) continue;
         if (error instanceof DpopClientError) throw error;
         if (!response.ok || oauthError !== undefined) {
@@ -202,11 +202,14 @@ function cacheKey(parameters: DpopTokenParameters): string {
   return JSON.stringify([parameters.scope ?? null, [parameters.resource ?? []].flat().sort()]);
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The OAuth `error` code of a failed token response: from its body, or from its `WWW-Authenticate` challenge. */
+async function errorCode(error: unknown): Promise<string | undefined> {
   if (error instanceof oauth.ResponseBodyError) return error.error;
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const value = error.cause[0]?.parameters.error;
-    return typeof value === 'string' ? value : undefined;
-  }
-  return undefined;
+  if (!(error instanceof oauth.WWWAuthenticateChallengeError)) return undefined;
+  const fromChallenge = error.cause.find((challenge) => typeof challenge.parameters.error === 'string');
+  if (fromChallenge) return fromChallenge.parameters.error;
+  // e.g. 401 invalid_client with a `Basic realm` challenge: the code is in the JSON body.
+  const body: unknown = await error.response.json().catch(() => undefined);
+  const code = (body as { error?: unknown } | undefined)?.error;
+  return typeof code === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,100}$/.test(code) ? code : undefined;
 }
