@@ -37,12 +37,18 @@ describe.each([false, true])('DpopHttpClient against the sample (DPOP_NONCE %s)'
     const tokens = tokenCalls(calls);
     // With nonces on, the AS answers the first token request with 400 use_dpop_nonce and the client retries once.
     expect(tokens.map((call) => call.status)).toEqual(nonce ? [400, 200] : [200]);
-    expect(tokens.map((call) => decodeJws(call.dpop!).claims.nonce !== undefined)).toEqual(nonce ? [false, true] : [false]);
+    expect(tokens.map((call) => decodeJws(call.dpop!).claims.nonce !== undefined)).toEqual(
+      nonce ? [false, true] : [false],
+    );
     // The API shares the AS's origin here: the nonce learnt at the token endpoint is reused, no API retry.
     const api = apiCalls(calls);
     expect(api.map((call) => call.status)).toEqual([200]);
     const { header, claims } = decodeJws(api[0]!.dpop!);
-    expect(header).toEqual({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) } });
+    expect(header).toEqual({
+      alg: 'ES256',
+      typ: 'dpop+jwt',
+      jwk: { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) },
+    });
     expect(claims).toMatchObject({ htm: 'GET', htu: `${issuer}/api/me`, ath: expect.any(String) });
     expect(api[0]!.authorization).toMatch(/^DPoP /);
     const signed = calls.filter((call) => call.dpop);
