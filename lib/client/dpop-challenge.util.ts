@@ -1,7 +1,31 @@
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
-/** Start of a challenge: `<scheme> ` at the header's start or after a comma, followed by an auth-param or token68. */
-const CHALLENGE_START = new RegExp(`(?:^|,)\\s*(${TOKEN})(?=\\s+${TOKEN}\\s*=|\\s*$|\\s*,)`, 'g');
-const ERROR_PARAM = new RegExp(`(?:^|[\\s,])error\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|(${TOKEN}))`, 'i');
+/** `name = token` or `name = "quoted string"`, then a comma or the end (RFC 9110 §11.2). */
+const AUTH_PARAM = new RegExp(`[\\s,]*(${TOKEN})\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|(${TOKEN}))\\s*(?=,|$)`, 'y');
+/** An auth-scheme, optionally followed by a token68. */
+const SCHEME = new RegExp(`[\\s,]*(${TOKEN})(?:\\s+[A-Za-z0-9\\-._~+/]+=*)?\\s*(?=,|\\s|$)`, 'y');
+
+/** Parses a `WWW-Authenticate` value into challenges (lower-cased scheme, params). Stops at the first malformed part. */
+function parseChallenges(header: string): { scheme: string; params: Map<string, string> }[] {
+  const challenges: { scheme: string; params: Map<string, string> }[] = [];
+  let position = 0;
+  while (position < header.length) {
+    AUTH_PARAM.lastIndex = position;
+    const param = challenges.length > 0 ? AUTH_PARAM.exec(header) : null;
+    if (param) {
+      const name = param[1]!.toLowerCase();
+      const params = challenges.at(-1)!.params;
+      if (!params.has(name)) params.set(name, param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : param[3]!);
+      position = AUTH_PARAM.lastIndex;
+      continue;
+    }
+    SCHEME.lastIndex = position;
+    const scheme = SCHEME.exec(header);
+    if (!scheme || SCHEME.lastIndex === position) break;
+    challenges.push({ scheme: scheme[1]!.toLowerCase(), params: new Map() });
+    position = SCHEME.lastIndex;
+  }
+  return challenges;
+}
 
 /**
  * The `error` auth-param of the `DPoP` challenge (else the `Bearer` one) in
@@ -10,16 +34,11 @@ const ERROR_PARAM = new RegExp(`(?:^|[\\s,])error\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.
  * @internal
  */
 export function challengeError(header: string | null | undefined): string | undefined {
-  if (!header) return undefined;
-  const starts = [...header.matchAll(CHALLENGE_START)];
-  const challenges = starts.map((match, index) => ({
-    scheme: match[1]!.toLowerCase(),
-    params: header.slice(match.index + match[0].length, starts[index + 1]?.index ?? header.length),
-  }));
+  if (!header || header.length > 8192) return undefined;
+  const challenges = parseChallenges(header);
   for (const scheme of ['dpop', 'bearer']) {
-    const challenge = challenges.find((candidate) => candidate.scheme === scheme);
-    const match = challenge && ERROR_PARAM.exec(challenge.params);
-    if (match) return match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2];
+    const error = challenges.find((challenge) => challenge.scheme === scheme)?.params.get('error');
+    if (error !== undefined) return error;
   }
   return undefined;
 }

@@ -60,7 +60,8 @@ async function keySources(alg: DpopClientAlgorithm): Promise<[string, DpopClient
       {
         alg,
         publicJwk: await exportJWK(kms.publicKey),
-        sign: async (data) => new Uint8Array(await webcrypto.subtle.sign(SUBTLE[alg]!, kms.privateKey, data)),
+        sign: async (data: Uint8Array) =>
+          new Uint8Array(await webcrypto.subtle.sign(SUBTLE[alg]!, kms.privateKey, data)),
       },
     ],
   ].map(([name, key]) => [name as string, key as DpopClientKeyOptions]);

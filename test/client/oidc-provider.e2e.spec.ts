@@ -2,7 +2,7 @@ import { Controller, Get, Module, type INestApplication, type INestApplicationCo
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, type GenerateKeyPairResult } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +40,7 @@ describe('DpopHttpClient: oidc-provider → Nest API guarded by DpopModule', () 
   let api: INestApplication;
   let issuer: string;
   let apiBase: string;
-  let clientKey: CryptoKeyPair;
+  let clientKey: GenerateKeyPairResult;
   /** Tokens the API refuses (as if revoked). */
   const refused = new Set<string>();
   let refuseAll = false;
@@ -54,7 +54,7 @@ describe('DpopHttpClient: oidc-provider → Nest API guarded by DpopModule', () 
     const apiPort = await freePort();
     apiBase = `http://127.0.0.1:${apiPort}`;
     const signing = await generateKeyPair('ES256', { extractable: true });
-    clientKey = (await generateKeyPair('ES256', { extractable: true })) as CryptoKeyPair;
+    clientKey = await generateKeyPair('ES256', { extractable: true });
     provider = new Provider(issuer, {
       clients: [
         {
