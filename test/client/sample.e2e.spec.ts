@@ -94,6 +94,16 @@ describe.each([false, true])('DpopHttpClient against the sample (DPOP_NONCE %s)'
     expect(calls.some((call) => call.url.includes('.well-known'))).toBe(false);
   });
 
+  it("the sample's GET /service/self-call calls its own /api/me through DpopHttpClient", async () => {
+    const first = await fetch(`${issuer}/service/self-call`);
+    expect(first.status).toBe(200);
+    const body = (await first.json()) as { status: number; jkt: string; me: Record<string, unknown> };
+    expect(body).toMatchObject({ status: 200, me: { client_id: 'demo-service', scope: 'api' } });
+    expect(body.me.jkt).toBe(body.jkt);
+    const second = (await (await fetch(`${issuer}/service/self-call`)).json()) as typeof body;
+    expect(second).toEqual(body); // same key, cached token
+  });
+
   it('a refused client: one typed error shared by concurrent callers, not cached', async () => {
     const { client: dpop, calls } = await client(undefined, {
       clientAuthentication: { method: 'client_secret_basic', clientSecret: 'wrong' },
