@@ -28,6 +28,22 @@ export interface ResolvedDpopClientOptions {
   readonly fetch: typeof fetch;
 }
 
+const KNOWN_OPTIONS = new Set<string>([
+  'issuer',
+  'tokenEndpoint',
+  'discovery',
+  'clientId',
+  'clientAuthentication',
+  'token',
+  'key',
+  'refreshBeforeExpirySeconds',
+  'defaultTokenLifetimeSeconds',
+  'authorizationServerTimeoutMs',
+  'maxNonceOrigins',
+  'allowInsecureRequests',
+  'fetch',
+]);
+
 const fail = (message: string): never => {
   throw new DpopClientConfigurationError(`DpopClientModule: ${message}`);
 };
@@ -123,6 +139,8 @@ function checkToken(token: DpopTokenParameters | undefined): DpopTokenParameters
  */
 export function resolveDpopClientOptions(options: DpopClientModuleOptions): ResolvedDpopClientOptions {
   if (typeof options !== 'object' || options === null) return fail('options must be an object.');
+  const unknown = Object.keys(options).find((name) => !KNOWN_OPTIONS.has(name));
+  if (unknown !== undefined) fail(`option "${unknown}" is unknown (known: ${[...KNOWN_OPTIONS].join(', ')}).`);
   const allowInsecureRequests = options.allowInsecureRequests ?? DPOP_CLIENT_DEFAULTS.allowInsecureRequests;
   if (typeof allowInsecureRequests !== 'boolean') fail('option "allowInsecureRequests" must be a boolean.');
   if (options.issuer === undefined && options.tokenEndpoint === undefined) {

@@ -33,6 +33,12 @@ describe('DpopClientModule options are checked at start-up', () => {
     await app.close();
   });
 
+  it('forRoot with isGlobal (an extra, not an option)', async () => {
+    const app = await boot({ ...valid, isGlobal: true } as DpopClientModuleOptions);
+    expect(app.get(DpopHttpClient)).toBeInstanceOf(DpopHttpClient);
+    await app.close();
+  });
+
   it('forRootAsync with a factory', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [DpopClientModule.forRootAsync({ isGlobal: true, useFactory: async () => valid })],
@@ -56,6 +62,7 @@ describe('DpopClientModule options are checked at start-up', () => {
     ['zero timeout', { authorizationServerTimeoutMs: 0 }, /"authorizationServerTimeoutMs"/],
     ['bad resource', { token: { resource: 'not a url' } }, /"token.resource"/],
     ['bad discovery', { discovery: 'webfinger' }, /"discovery"/],
+    ['unknown option (a typo)', { tokenEndpiont: 'https://as.example.com/token' }, /option "tokenEndpiont" is unknown/],
   ])('%s → DpopClientConfigurationError naming the option', async (_name, override, message) => {
     const error = await boot({ ...valid, ...override } as DpopClientModuleOptions).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DpopClientConfigurationError);
