@@ -129,10 +129,12 @@ export class DpopTokenManager {
             { cause: error, status: response.status, oauthError },
           );
         }
+        // No `cause`: oauth4webapi attaches the response body, which may hold a usable access token.
+        const reason = error instanceof oauth.OperationProcessingError ? error.message : describe(error);
         throw new DpopClientError(
           'invalid_token_response',
-          `The token endpoint ${endpoint} sent an invalid token response (${describe(error)}).`,
-          { cause: error, status: response.status },
+          `The token endpoint ${endpoint} sent an invalid token response: ${reason}`,
+          { status: response.status },
         );
       }
     }
@@ -142,7 +144,7 @@ export class DpopTokenManager {
     if (result.token_type.toLowerCase() !== 'dpop') {
       throw new DpopClientError(
         'invalid_token_response',
-        `The token endpoint ${endpoint} issued a "${result.token_type}" token, not a DPoP-bound one ` +
+        `The token endpoint ${endpoint} issued a ${JSON.stringify(result.token_type.slice(0, 20))} token, not a DPoP-bound one ` +
           '(does the authorization server support DPoP for this client?).',
       );
     }

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DpopClientError } from '../../lib/client/index.js';
 import { freePort } from '../helpers/sample-app.js';
@@ -111,6 +112,19 @@ describe('DpopHttpClient when the authorization server is down', () => {
     const { client: dpop, calls } = await client(url);
     await expect(dpop.fetch('http://127.0.0.1:9/api')).rejects.toMatchObject({ code: 'invalid_token_response' });
     expect(calls.filter((call) => call.url.endsWith('/api'))).toHaveLength(0);
+  });
+
+  it('an invalid token response: invalid_token_response, and the token in it is nowhere in the error', async () => {
+    const { url } = await endpoint((_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: 'usable-token-value', token_type: 'DPoP', expires_in: 'soon' }));
+    });
+    const { client: dpop } = await client(url);
+    const error = (await dpop.getAccessToken().catch((caught: unknown) => caught)) as DpopClientError;
+    expect(error).toMatchObject({ code: 'invalid_token_response', status: 200 });
+    expect(error.message).toMatch(/expires_in/);
+    expect(inspect(error, { depth: 10 })).not.toContain('usable-token-value');
   });
 
   it('an unreachable issuer (discovery): authorization_server_unreachable naming the issuer', async () => {
