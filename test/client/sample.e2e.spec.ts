@@ -81,6 +81,23 @@ describe.each([false, true])('DpopHttpClient against the sample (DPOP_NONCE %s)'
     expect(decodeJws(apiCalls(calls)[0]!.dpop!).claims.htm).toBe('POST');
   });
 
+  it('proof() and getAccessToken() serve another HTTP client (here plain fetch)', async () => {
+    const { client: dpop } = await client();
+    const token = await dpop.getAccessToken();
+    const url = `${issuer}/api/me?from=proof`;
+    // Without an explicit nonce, proof() uses the one this origin gave last (nonce mode: at the token endpoint).
+    const response = await fetch(url, {
+      headers: { authorization: `DPoP ${token}`, dpop: await dpop.proof('GET', url, { accessToken: token }) },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ client_id: 'demo-service', jkt: dpop.jkt });
+    // The same proof twice is a replay: the API refuses the second.
+    const proof = await dpop.proof('GET', url, { accessToken: token });
+    const headers = { authorization: `DPoP ${token}`, dpop: proof };
+    expect((await fetch(url, { headers })).status).toBe(200);
+    expect((await fetch(url, { headers })).status).toBe(401);
+  });
+
   it('authenticates with client_secret_post too', async () => {
     const { client: dpop } = await client(undefined, {
       clientAuthentication: { method: 'client_secret_post', clientSecret: 'demo-service-secret' },
