@@ -52,6 +52,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'client',
+          include: ['test/client/**/*.spec.ts'],
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'browser',
           include: ['test/sample/browser.spec.ts'],
           setupFiles: ['reflect-metadata'],

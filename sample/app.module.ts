@@ -12,6 +12,7 @@ import { TokenController } from './oauth/token.controller.js';
 import { TokensService } from './oauth/tokens.service.js';
 import { SampleCoreModule } from './sample-core.module.js';
 import { SampleConfig } from './sample.config.js';
+import { ServiceClientModule } from './service-client/service-client.module.js';
 
 /**
  * The sample: an authorization server, a DPoP-protected API and a browser
@@ -41,6 +42,7 @@ export class AppModule {
             },
           }),
         }),
+        ServiceClientModule,
       ],
       controllers: [
         MetadataController,

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `nestjs-dpop/client` is its own entry of the built package: it loads by
+ * import and by require, and the main entry loads neither oauth4webapi nor
+ * axios (optional peers, for the client only). `npm test` builds dist/ first.
+ */
+const CLIENT_EXPORTS = [
+  'DpopClientModule',
+  'DpopHttpClient',
+  'DpopAxiosInterceptor',
+  'DpopProofSigner',
+  'DpopTokenManager',
+  'DpopClientError',
+  'DpopClientConfigurationError',
+];
+
+/** A module-loader hook that prints every file URL loaded from node_modules to stderr. */
+const TRACE_HOOK =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    `export async function load(url, context, next) {
+       if (url.includes('/node_modules/')) process._rawDebug('LOADED ' + url);
+       return next(url, context);
+     }`,
+  );
+const REGISTER = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(TRACE_HOOK)});`)}`;
+
+function run(script: string, trace = false): { stdout: string; loaded: string[] } {
+  const args = [...(trace ? ['--import', REGISTER] : []), '--no-warnings', '-e', script];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`node exited ${result.status}: ${result.stderr}`);
+  const loaded = result.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length));
+  return { stdout: result.stdout.trim(), loaded };
+}
+
+const loadsPackage = (loaded: string[], name: string) => loaded.some((url) => url.includes(`/node_modules/${name}/`));
+
+describe('nestjs-dpop/client entry', () => {
+  it('exists in dist/', () => {
+    expect(existsSync('dist/client/index.js')).toBe(true);
+    expect(existsSync('dist/client/index.d.ts')).toBe(true);
+  });
+
+  it('loads with import through the exports map', () => {
+    const { stdout } = run(`import('nestjs-dpop/client').then((m) => console.log(JSON.stringify(Object.keys(m))))`);
+    expect(JSON.parse(stdout)).toEqual(expect.arrayContaining(CLIENT_EXPORTS));
+  });
+
+  it('loads with require (require(esm)) through the exports map', () => {
+    const { stdout } = run(`console.log(JSON.stringify(Object.keys(require('nestjs-dpop/client'))))`);
+    expect(JSON.parse(stdout)).toEqual(expect.arrayContaining(CLIENT_EXPORTS));
+  });
+
+  it('the main entry loads neither oauth4webapi nor axios; the client entry loads oauth4webapi but not axios', () => {
+    const main = run(`import('nestjs-dpop').then((m) => console.log(typeof m.DpopModule))`, true);
+    expect(main.stdout).toBe('function');
+    expect(loadsPackage(main.loaded, 'jose')).toBe(true); // the probe sees what is loaded
+    expect(loadsPackage(main.loaded, 'oauth4webapi')).toBe(false);
+    expect(loadsPackage(main.loaded, 'axios')).toBe(false);
+    expect(loadsPackage(main.loaded, '@nestjs/axios')).toBe(false);
+
+    const client = run(`import('nestjs-dpop/client').then((m) => console.log(typeof m.DpopHttpClient))`, true);
+    expect(client.stdout).toBe('function');
+    expect(loadsPackage(client.loaded, 'oauth4webapi')).toBe(true);
+    expect(loadsPackage(client.loaded, 'axios')).toBe(false);
+    expect(loadsPackage(client.loaded, '@nestjs/axios')).toBe(false);
+  });
+
+  it('the main entry does not re-export the client', () => {
+    const { stdout } = run(`import('nestjs-dpop').then((m) => console.log(JSON.stringify(Object.keys(m))))`);
+    expect(JSON.parse(stdout)).not.toContain('DpopHttpClient');
+  });
+});
