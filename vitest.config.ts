@@ -13,6 +13,9 @@ const CONCERNS = [
   'confirmation',
   'authorization-response',
   'internal',
+  'openapi',
+  'health',
+  'observability',
 ].join(',');
 
 export default defineConfig({

@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DPOP_OPTIONS } from './dpop.constants.js';
 import { DpopConfigurableModule, DPOP_MODULE_OPTIONS, type DPOP_OPTIONS_TYPE } from './dpop.module-definition.js';
 import { DpopProofStep } from './http/dpop-proof-step.js';
+import { DpopEvents } from './observability/dpop-events.js';
+import { DpopTelemetry } from './observability/dpop-telemetry.js';
 import type { DpopModuleOptions } from './options/dpop-module-options.interface.js';
 import { resolveDpopOptions } from './options/resolve-dpop-options.js';
 import type { ResolvedDpopOptions } from './options/resolved-dpop-options.interface.js';
@@ -55,6 +57,8 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     DpopVerifierService,
     DpopAccessTokenService,
     DpopProofStep,
+    DpopEvents,
+    DpopTelemetry,
   ],
   exports: [
     DPOP_OPTIONS,
@@ -64,6 +68,8 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     AccessTokenVerifier,
     DpopAccessTokenService,
     DpopProofStep,
+    DpopEvents,
+    DpopTelemetry,
   ],
 })
 export class DpopModule extends DpopConfigurableModule {

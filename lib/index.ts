@@ -85,3 +85,15 @@ export {
   type AuthorizationResponse,
   type RenderedAuthorizationResponse,
 } from './authorization-response/index.js';
+
+// OpenAPI (with @nestjs/swagger, which stays optional)
+export {
+  addDpopSecurityScheme,
+  DPOP_SECURITY_SCHEME,
+  BEARER_SECURITY_SCHEME,
+  type OpenApiDocumentBuilder,
+} from './openapi/dpop-openapi.js';
+
+// Metrics (OpenTelemetry) and events
+export { DpopEvents, type DpopEvent, type DpopEventListener } from './observability/dpop-events.js';
+export { DPOP_METER_NAME } from './observability/dpop-telemetry.js';

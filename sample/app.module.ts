@@ -2,7 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DpopModule } from '../lib/index.js';
 import { TypeOrmDpopStore } from '../lib/storage/typeorm/index.js';
+import { TerminusModule } from '@nestjs/terminus';
+import { DpopStoreHealthIndicator } from '../lib/health/index.js';
 import { ApiController } from './api/api.controller.js';
+import { HealthController } from './health/health.controller.js';
 import { ClientController } from './client/client.controller.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
@@ -26,6 +29,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         SampleCoreModule.register(config),
+        TerminusModule,
         DpopModule.forRootAsync({
           isGlobal: true,
           inject: [DataSource, SampleConfig, KeysService],
@@ -51,8 +55,9 @@ export class AppModule {
         IntrospectController,
         ApiController,
         ClientController,
+        HealthController,
       ],
-      providers: [TokensService],
+      providers: [TokensService, DpopStoreHealthIndicator],
     };
   }
 }

@@ -5,6 +5,7 @@ import { DpopRequestError } from '../dpop.errors.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
 import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
+import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { DpopProofContext } from './dpop-proof-context.js';
 import { assertNoDotSegments, nodeRequest, requestTarget, type HttpRequest } from './dpop-request.js';
 
@@ -49,6 +50,7 @@ export class DpopProofStep {
     private readonly verifier: DpopVerifierService,
     private readonly nonces: DpopNonceService,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly telemetry: DpopTelemetry,
   ) {}
 
   /** The accepted algorithms, space-separated, for a challenge's `algs`. */
@@ -74,13 +76,21 @@ export class DpopProofStep {
 
   /** Verifies the proof read by {@link read} (recording its use) and answers with its context. */
   async verify(read: ReadProofRequest, response: unknown, expect: ProofExpectations): Promise<DpopProofContext> {
-    const result = await this.verifier.verify(read.proof, {
-      method: read.method,
-      url: read.url,
-      accessToken: expect.accessToken,
-      jkt: expect.jkt,
-      requireNonce: expect.requireNonce,
-    });
+    const started = performance.now();
+    let result: Awaited<ReturnType<DpopVerifierService['verify']>>;
+    try {
+      result = await this.verifier.verify(read.proof, {
+        method: read.method,
+        url: read.url,
+        accessToken: expect.accessToken,
+        jkt: expect.jkt,
+        requireNonce: expect.requireNonce,
+      });
+    } catch (error) {
+      this.telemetry.proofFailed(error, started);
+      throw error;
+    }
+    this.telemetry.proofAccepted(result.jkt, read.method, started);
     if ((expect.requireNonce ?? this.options.nonce.required) && result.claims.nonce !== this.nonces.issue()) {
       this.adapterHost.httpAdapter.setHeader(response, 'DPoP-Nonce', this.nonces.issue());
     }

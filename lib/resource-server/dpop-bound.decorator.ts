@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { DPOP_BOUND_METADATA } from '../dpop.constants.js';
+import { DPOP_BOUND_METADATA, DPOP_SKIP_METADATA } from '../dpop.constants.js';
 import { requireNonceOf } from '../internal/deprecations.js';
+import { DpopOpenApiSecurity } from '../openapi/dpop-openapi.js';
 import type { DpopBoundOptions } from './dpop-context.interface.js';
 import { DpopGuard } from './dpop.guard.js';
 
@@ -9,6 +10,8 @@ import { DpopGuard } from './dpop.guard.js';
  * (`Authorization: DPoP <token>` plus a `DPoP` proof). Options on a handler
  * win over those on its controller. Applies `DpopGuard`; the guard may also
  * be registered globally (`APP_GUARD`), it runs once per request either way.
+ * With `@nestjs/swagger`, the route's OpenAPI operation lists the `DPoP` security
+ * requirement (or `DPoP` or `bearer` with `allowBearer`).
  * @publicApi
  */
 export function DpopBound(options: DpopBoundOptions = {}): ClassDecorator & MethodDecorator {
@@ -16,5 +19,9 @@ export function DpopBound(options: DpopBoundOptions = {}): ClassDecorator & Meth
     allowBearer: options.allowBearer ?? false,
     requireNonce: requireNonceOf(options, '@DpopBound'),
   };
-  return applyDecorators(SetMetadata(DPOP_BOUND_METADATA, route), UseGuards(DpopGuard));
+  return applyDecorators(
+    SetMetadata(DPOP_BOUND_METADATA, route),
+    UseGuards(DpopGuard),
+    DpopOpenApiSecurity(route.allowBearer === true, { bound: DPOP_BOUND_METADATA, skip: DPOP_SKIP_METADATA }),
+  );
 }

@@ -24,6 +24,7 @@ import {
 } from '../http/dpop-request.js';
 import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
 import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
 
@@ -55,6 +56,7 @@ export class DpopGuard implements CanActivate {
   @Inject(DpopAccessTokenService) protected readonly tokens!: DpopAccessTokenService;
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
+  @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
   private readonly refusedHandlers = new Set<string>();
 
   constructor(
@@ -87,6 +89,7 @@ export class DpopGuard implements CanActivate {
       request.dpop = await this.authenticate(request, response, route, challenge);
       return true;
     } catch (error) {
+      if (error instanceof DpopRequestError) this.telemetry.requestRefused();
       throw challengeException(error, this.adapterHost.httpAdapter, response, challenge, this.logger);
     }
   }
@@ -157,7 +160,10 @@ export class DpopGuard implements CanActivate {
     if (scheme === 'bearer' && !route.allowBearer) throw new AccessTokenError('Bearer tokens are not accepted here');
     challenge.bearer = scheme === 'bearer';
 
-    const verified = await this.tokens.verify(token);
+    const verified = await this.tokens.verify(token).catch((error: unknown) => {
+      this.telemetry.tokenRefused(error);
+      throw error;
+    });
     if (scheme === 'bearer') {
       if (verified.jkt !== undefined) throw new AccessTokenError('a key-bound token was presented as Bearer');
       return { scheme: 'Bearer', accessToken: token, token: verified.claims };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RefreshTokenBinding } from './refresh-token-binding.js';
 
 /**
@@ -26,4 +27,15 @@ export abstract class DpopStore {
 
   /** Forgets a refresh token's binding (e.g. when the token is rotated or revoked). */
   abstract deleteRefreshTokenBinding(tokenHash: string): Promise<void>;
+
+  /**
+   * Probes the store the way requests use it: an insert-if-absent of a random key
+   * that expires in a second. Resolves when the store can record proofs; rejects
+   * when it cannot (what the health indicator of `nestjs-dpop/terminus` reports as
+   * down). Override it for a cheaper probe that still exercises the write path.
+   */
+  async checkHealth(): Promise<void> {
+    const fresh = await this.rememberProof(randomBytes(32).toString('base64url'), Date.now() + 1000);
+    if (!fresh) throw new Error('DpopStore answered a fresh probe as a replay');
+  }
 }

@@ -18,6 +18,7 @@ import { credentialHeaders, requestUrl, warnWhenClientChoosesHost, type HttpRequ
 import { isObject } from '../internal/json.js';
 import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopStore } from '../storage/dpop-store.js';
 import { hashRefreshToken, type RefreshTokenBinding } from '../storage/refresh-token-binding.js';
 import type { ResolvedTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
@@ -51,6 +52,7 @@ export class DpopTokenInterceptor implements NestInterceptor {
   @Inject(DpopStore) protected readonly store!: DpopStore;
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
+  @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
 
   constructor(
     @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
@@ -86,6 +88,7 @@ export class DpopTokenInterceptor implements NestInterceptor {
       previous = await this.checkRefreshToken(params, dpop);
     } catch (error) {
       if (error instanceof HttpException && !(error instanceof DpopError)) throw error;
+      if (error instanceof DpopRequestError) this.telemetry.requestRefused();
       throw tokenEndpointException(error, this.adapterHost.httpAdapter, response, this.logger);
     }
     if (dpop) request.dpop = dpop;
@@ -128,6 +131,7 @@ export class DpopTokenInterceptor implements NestInterceptor {
       binding = await this.store.findRefreshTokenBinding(hashRefreshToken(params.refresh_token));
     } catch (error) {
       this.logger.error('DpopStore could not read a refresh-token binding; refusing the request.', error as Error);
+      this.telemetry.storeFailure();
       throw new DpopStoreUnavailableError(error);
     }
     if (binding === undefined) return undefined;
@@ -168,6 +172,7 @@ export class DpopTokenInterceptor implements NestInterceptor {
       } catch (error) {
         // Never hand out a refresh token whose binding was not stored.
         this.logger.error('DpopStore could not save a refresh-token binding; refusing the request.', error as Error);
+        this.telemetry.storeFailure();
         throw tokenEndpointException(
           new DpopStoreUnavailableError(error),
           this.adapterHost.httpAdapter,

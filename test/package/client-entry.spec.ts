@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadsPackage, runNode } from '../helpers/load-trace.js';
 
 /**
  * `nestjs-dpop/client` is its own entry of the built package: it loads by
@@ -17,29 +17,7 @@ const CLIENT_EXPORTS = [
   'DpopClientConfigurationError',
 ];
 
-/** A module-loader hook that prints every file URL loaded from node_modules to stderr. */
-const TRACE_HOOK =
-  'data:text/javascript,' +
-  encodeURIComponent(
-    `export async function load(url, context, next) {
-       if (url.includes('/node_modules/')) process._rawDebug('LOADED ' + url);
-       return next(url, context);
-     }`,
-  );
-const REGISTER = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(TRACE_HOOK)});`)}`;
-
-function run(script: string, trace = false): { stdout: string; loaded: string[] } {
-  const args = [...(trace ? ['--import', REGISTER] : []), '--no-warnings', '-e', script];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`node exited ${result.status}: ${result.stderr}`);
-  const loaded = result.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('LOADED '))
-    .map((line) => line.slice('LOADED '.length));
-  return { stdout: result.stdout.trim(), loaded };
-}
-
-const loadsPackage = (loaded: string[], name: string) => loaded.some((url) => url.includes(`/node_modules/${name}/`));
+const run = runNode;
 
 describe('nestjs-dpop/client entry', () => {
   it('exists in dist/', () => {

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
+import { DpopError, DpopProofError, DpopUnavailableError } from '../dpop.errors.js';
+import { DpopEvents } from './dpop-events.js';
+
+/** The instrumentation scope name of the library's metrics. @publicApi */
+export const DPOP_METER_NAME = 'nestjs-dpop';
+
+/**
+ * Counts what the DPoP checks decide, through `@opentelemetry/api` (a no-op until
+ * the application registers an SDK meter provider, before it creates the Nest app),
+ * and hands the same facts to {@link DpopEvents} subscribers.
+ *
+ * Instruments: `dpop.proof.accepted`, `dpop.proof.refused` (`dpop.error`,
+ * `dpop.check`), `dpop.nonce.challenges`, `dpop.request.refused`,
+ * `dpop.token.refused` (`dpop.error`), `dpop.store.failures`, and the histogram
+ * `dpop.proof.duration` (ms, `dpop.outcome`).
+ * @internal
+ */
+@Injectable()
+export class DpopTelemetry {
+  private readonly accepted: Counter;
+  private readonly refused: Counter;
+  private readonly challenges: Counter;
+  private readonly requestsRefused: Counter;
+  private readonly tokensRefused: Counter;
+  private readonly storeFailures: Counter;
+  private readonly duration: Histogram;
+
+  constructor(private readonly events: DpopEvents) {
+    const meter = metrics.getMeter(DPOP_METER_NAME);
+    this.accepted = meter.createCounter('dpop.proof.accepted', { description: 'DPoP proofs accepted' });
+    this.refused = meter.createCounter('dpop.proof.refused', { description: 'DPoP proofs refused, by error and check' });
+    this.challenges = meter.createCounter('dpop.nonce.challenges', { description: 'use_dpop_nonce answers' });
+    this.requestsRefused = meter.createCounter('dpop.request.refused', {
+      description: 'requests refused before any proof check (headers, Host, path)',
+    });
+    this.tokensRefused = meter.createCounter('dpop.token.refused', { description: 'access tokens refused' });
+    this.storeFailures = meter.createCounter('dpop.store.failures', { description: 'replay or binding store failures' });
+    this.duration = meter.createHistogram('dpop.proof.duration', {
+      description: 'time to verify a DPoP proof, replay record included',
+      unit: 'ms',
+    });
+  }
+
+  proofAccepted(jkt: string, method: string, started: number): void {
+    const durationMs = performance.now() - started;
+    this.accepted.add(1);
+    this.duration.record(durationMs, { 'dpop.outcome': 'accepted' });
+    if (this.events.active) this.events.emit({ type: 'proof.accepted', jkt, method, durationMs });
+  }
+
+  /** A proof step that threw: a refused proof, a store outage, or something else (counted as nothing). */
+  proofFailed(error: unknown, started: number): void {
+    const durationMs = performance.now() - started;
+    if (error instanceof DpopProofError) {
+      this.refused.add(1, { 'dpop.error': error.code, 'dpop.check': error.check });
+      if (error.code === 'use_dpop_nonce') this.challenges.add(1);
+      this.duration.record(durationMs, { 'dpop.outcome': 'refused' });
+      if (this.events.active) {
+        this.events.emit({ type: 'proof.refused', code: error.code, check: error.check, durationMs });
+      }
+    } else if (error instanceof DpopUnavailableError) {
+      this.storeFailure();
+    }
+  }
+
+  requestRefused(): void {
+    this.requestsRefused.add(1);
+    if (this.events.active) this.events.emit({ type: 'request.refused', code: 'invalid_request' });
+  }
+
+  tokenRefused(error: unknown): void {
+    if (!(error instanceof DpopError)) return;
+    const code = error.code === 'temporarily_unavailable' ? 'temporarily_unavailable' : 'invalid_token';
+    this.tokensRefused.add(1, { 'dpop.error': code });
+    if (this.events.active) this.events.emit({ type: 'token.refused', code });
+  }
+
+  storeFailure(): void {
+    this.storeFailures.add(1);
+    if (this.events.active) this.events.emit({ type: 'store.failure' });
+  }
+}
