@@ -39,4 +39,6 @@ const rows = [
 console.log('| telemetry on an accepted proof | ns per request |');
 console.log('| --- | ---: |');
 for (const [name, ns] of rows) console.log(`| ${name} | ${ns.toFixed(0)} |`);
-console.log(`\ntarget ≤ 2000 ns without an SDK: ${noSdk <= 2000 ? 'met' : 'NOT met'} (${seen} events seen by the listener)`);
+console.log(
+  `\ntarget ≤ 2000 ns without an SDK: ${noSdk <= 2000 ? 'met' : 'NOT met'} (${seen} events seen by the listener)`,
+);

@@ -30,13 +30,17 @@ export class DpopTelemetry {
   constructor(private readonly events: DpopEvents) {
     const meter = metrics.getMeter(DPOP_METER_NAME);
     this.accepted = meter.createCounter('dpop.proof.accepted', { description: 'DPoP proofs accepted' });
-    this.refused = meter.createCounter('dpop.proof.refused', { description: 'DPoP proofs refused, by error and check' });
+    this.refused = meter.createCounter('dpop.proof.refused', {
+      description: 'DPoP proofs refused, by error and check',
+    });
     this.challenges = meter.createCounter('dpop.nonce.challenges', { description: 'use_dpop_nonce answers' });
     this.requestsRefused = meter.createCounter('dpop.request.refused', {
       description: 'requests refused before any proof check (headers, Host, path)',
     });
     this.tokensRefused = meter.createCounter('dpop.token.refused', { description: 'access tokens refused' });
-    this.storeFailures = meter.createCounter('dpop.store.failures', { description: 'replay or binding store failures' });
+    this.storeFailures = meter.createCounter('dpop.store.failures', {
+      description: 'replay or binding store failures',
+    });
     this.duration = meter.createHistogram('dpop.proof.duration', {
       description: 'time to verify a DPoP proof, replay record included',
       unit: 'ms',
