@@ -5,9 +5,11 @@ import { TypeOrmDpopStore } from '../lib/storage/typeorm/index.js';
 import { ApiController } from './api/api.controller.js';
 import { ClientController } from './client/client.controller.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
+import { ClientAuthService } from './oauth/client-auth.service.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
 import { KeysService } from './oauth/keys.service.js';
 import { MetadataController } from './oauth/metadata.controller.js';
+import { ParController } from './oauth/par.controller.js';
 import { TokenController } from './oauth/token.controller.js';
 import { TokensService } from './oauth/tokens.service.js';
 import { SampleCoreModule } from './sample-core.module.js';
@@ -48,11 +50,12 @@ export class AppModule {
         MetadataController,
         AuthorizeController,
         TokenController,
+        ParController,
         IntrospectController,
         ApiController,
         ClientController,
       ],
-      providers: [TokensService],
+      providers: [TokensService, ClientAuthService],
     };
   }
 }
