@@ -236,12 +236,13 @@ describe.each([false, true])('PAR + DPoP against the sample, oauth4webapi (DPOP_
       const type = { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' };
       const once = await assertion(issuer);
       expect((await par({ ...type, client_assertion: once })).status).toBe(201);
-      for (const body of [
+      const bodies: Record<string, string>[] = [
         { client_id: 'demo-fapi' },
         { ...type, client_assertion: once },
         { ...type, client_assertion: await assertion(`${issuer}/token`) },
         { ...type, client_assertion: 'not.a.jwt' },
-      ]) {
+      ];
+      for (const body of bodies) {
         const res = await par(body);
         expect(res.status).toBe(401);
         expect(await res.json()).toMatchObject({ error: 'invalid_client' });
