@@ -10,5 +10,8 @@ export const DPOP_BOUND_METADATA = 'dpop:bound';
 /** Metadata key of `@DpopTokenEndpoint()`. @internal */
 export const DPOP_TOKEN_ENDPOINT_METADATA = 'dpop:token-endpoint';
 
+/** Metadata key of `@DpopParEndpoint()`. @internal */
+export const DPOP_PAR_ENDPOINT_METADATA = 'dpop:par-endpoint';
+
 /** Metadata key of `@SkipDpop()`. @internal */
 export const DPOP_SKIP_METADATA = 'dpop:skip';

@@ -68,6 +68,12 @@ export { DpopTokenEndpoint } from './token-endpoint/dpop-token-endpoint.decorato
 export type { DpopTokenEndpointOptions } from './token-endpoint/dpop-token-endpoint-options.interface.js';
 export { parseDpopJkt, assertDpopJkt } from './token-endpoint/dpop-jkt.js';
 
+// Pushed authorization requests (RFC 9126) with DPoP (RFC 9449 §10.1)
+export { DpopParInterceptor } from './token-endpoint/dpop-par.interceptor.js';
+export { DpopParEndpoint } from './token-endpoint/dpop-par-endpoint.decorator.js';
+export type { DpopParEndpointOptions } from './token-endpoint/dpop-par-endpoint-options.interface.js';
+export { parJkt, DpopParJkt } from './token-endpoint/par-jkt.js';
+
 // Storage
 export { DpopStore } from './storage/dpop-store.js';
 export { MemoryDpopStore, type MemoryDpopStoreOptions } from './storage/memory-dpop.store.js';

@@ -8,9 +8,11 @@ import { ApiController } from './api/api.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ClientController } from './client/client.controller.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
+import { ClientAuthService } from './oauth/client-auth.service.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
 import { KeysService } from './oauth/keys.service.js';
 import { MetadataController } from './oauth/metadata.controller.js';
+import { ParController } from './oauth/par.controller.js';
 import { TokenController } from './oauth/token.controller.js';
 import { TokensService } from './oauth/tokens.service.js';
 import { SampleCoreModule } from './sample-core.module.js';
@@ -52,12 +54,13 @@ export class AppModule {
         MetadataController,
         AuthorizeController,
         TokenController,
+        ParController,
         IntrospectController,
         ApiController,
         ClientController,
         HealthController,
       ],
-      providers: [TokensService, DpopStoreHealthIndicator],
+      providers: [TokensService, ClientAuthService, DpopStoreHealthIndicator],
     };
   }
 }

@@ -1,13 +1,26 @@
 import type { DataSourceOptions } from 'typeorm';
 import { DPOP_TYPEORM_ENTITIES } from '../lib/storage/typeorm/index.js';
-import { AuthorizationCode, IssuedRefreshToken, SigningKey } from './oauth/oauth.entities.js';
+import {
+  AuthorizationCode,
+  IssuedRefreshToken,
+  PushedAuthorizationRequest,
+  SigningKey,
+  UsedClientAssertion,
+} from './oauth/oauth.entities.js';
 import type { SampleConfig } from './sample.config.js';
 
 /** The sample's database: the embedded SQLite file, or DATABASE_URL (postgres://… or mysql://…). */
 export function databaseOptions(config: SampleConfig): DataSourceOptions {
   // The quick path of the README: synchronize creates the tables (the library also ships a migration).
   const common = {
-    entities: [...DPOP_TYPEORM_ENTITIES, AuthorizationCode, IssuedRefreshToken, SigningKey],
+    entities: [
+      ...DPOP_TYPEORM_ENTITIES,
+      AuthorizationCode,
+      IssuedRefreshToken,
+      SigningKey,
+      PushedAuthorizationRequest,
+      UsedClientAssertion,
+    ],
     synchronize: true,
   };
   const url = config.databaseUrl;

@@ -1,5 +1,4 @@
 import {
-  HttpException,
   Inject,
   Injectable,
   Logger,
@@ -10,7 +9,7 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { from, mergeMap, type Observable } from 'rxjs';
 import { DPOP_LOGGER_CONTEXT, DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
-import { DpopConfigurationError, DpopError, DpopRequestError, DpopStoreUnavailableError } from '../dpop.errors.js';
+import { DpopConfigurationError, DpopStoreUnavailableError } from '../dpop.errors.js';
 import { tokenEndpointException, tokenError } from '../http/dpop-http-errors.js';
 import type { DpopProofContext } from '../http/dpop-proof-context.js';
 import { DpopProofStep } from '../http/dpop-proof-step.js';
@@ -22,17 +21,20 @@ import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopStore } from '../storage/dpop-store.js';
 import { hashRefreshToken, type RefreshTokenBinding } from '../storage/refresh-token-binding.js';
 import type { ResolvedTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
+import {
+  endpointRefusal,
+  singleStringParameters,
+  verifyEndpointProof,
+  type EndpointParameters,
+  type EndpointRequest,
+} from './endpoint-request.js';
 import { resolveTokenEndpointOptions } from './resolve-token-endpoint-options.js';
 
-type TokenRequest = HttpRequest & { body?: unknown; dpop?: DpopProofContext };
+type TokenRequest = EndpointRequest;
 
-/**
- * Token-request parameters the interceptor acts on: each, when present, must be one
- * string (RFC 6749 §3.2: parameters are sent once). `grant_type[]=refresh_token` or
- * a repeated `refresh_token` would otherwise read differently here and in the handler.
- */
+/** Token-request parameters the interceptor acts on: each, when present, must be one string. */
 const SINGLE_STRING_PARAMETERS = ['grant_type', 'refresh_token', 'code', 'dpop_jkt', 'client_id'] as const;
-type TokenParameters = Partial<Record<(typeof SINGLE_STRING_PARAMETERS)[number], string>> & Record<string, unknown>;
+type TokenParameters = EndpointParameters<(typeof SINGLE_STRING_PARAMETERS)[number]>;
 
 const DEFAULT_ENDPOINT = resolveTokenEndpointOptions();
 
@@ -78,18 +80,11 @@ export class DpopTokenInterceptor implements NestInterceptor {
     let dpop: DpopProofContext | undefined;
     let previous: RefreshTokenBinding | undefined;
     try {
-      params = tokenParameters(request.body);
-      const read = this.proofStep.read(request, credentialHeaders(request).dpop, (r) => this.getRequestUrl(r));
-      if (read.proof !== undefined) {
-        dpop = await this.proofStep.verify(read, response, { requireNonce: endpoint.requireNonce });
-      } else if (endpoint.requireProof) {
-        throw tokenError('invalid_dpop_proof', 'A DPoP proof is required');
-      }
+      params = singleStringParameters(request.body, SINGLE_STRING_PARAMETERS);
+      dpop = await verifyEndpointProof(this.proofStep, request, response, (r) => this.getRequestUrl(r), endpoint);
       previous = await this.checkRefreshToken(params, dpop);
     } catch (error) {
-      if (error instanceof HttpException && !(error instanceof DpopError)) throw error;
-      if (error instanceof DpopRequestError) this.telemetry.requestRefused();
-      throw tokenEndpointException(error, this.adapterHost.httpAdapter, response, this.logger);
+      throw endpointRefusal(error, this.telemetry, this.adapterHost.httpAdapter, response, this.logger);
     }
     if (dpop) request.dpop = dpop;
     return next
@@ -183,15 +178,4 @@ export class DpopTokenInterceptor implements NestInterceptor {
     }
     return tokens;
   }
-}
-
-/** The body's parameters, refusing any of {@link SINGLE_STRING_PARAMETERS} that is not one string. */
-function tokenParameters(body: unknown): TokenParameters {
-  const params = isObject(body) ? body : {};
-  for (const name of SINGLE_STRING_PARAMETERS) {
-    if (params[name] !== undefined && typeof params[name] !== 'string') {
-      throw new DpopRequestError(`${name} must be given once, as a string`);
-    }
-  }
-  return params as TokenParameters;
 }

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { SampleConfig } from '../sample.config.js';
 
@@ -100,10 +100,29 @@ async function failure(what, response) {
   return new Error(what + ' failed: HTTP ' + response.status + ' ' + challenge + ' ' + (await response.text()));
 }
 
+// --- PAR + DPoP (RFC 9126, RFC 9449 section 10.1), the toggle /client?par=on ---
+// Pushes the authorization request with a DPoP proof (the code gets bound to this key), then
+// sends the browser to /authorize with client_id and request_uri only.
+async function pushedAuthorizationUrl(keys, authorization) {
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
+  const response = await dpopFetch(keys, { kty: kty, crv: crv, x: x, y: y }, issuer + '/par', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(authorization),
+  });
+  if (!response.ok) throw await failure('Pushed authorization request', response);
+  const pushed = await response.json();
+  step('Pushed the authorization request (PAR) with a DPoP proof: the code will be bound to this key; ' +
+    'request_uri valid ' + pushed.expires_in + ' s, once.');
+  const url = new URL(issuer + '/authorize');
+  url.search = new URLSearchParams({ client_id: CLIENT_ID, request_uri: pushed.request_uri }).toString();
+  return url;
+}
+
 // --- page 1: GET /client ---
 async function start() {
   if (location.origin !== new URL(issuer).origin) {
-    location.replace(issuer + '/client'); // the callback lands on the issuer's origin: start there, same storage
+    location.replace(issuer + '/client' + location.search); // the callback lands on the issuer's origin: start there, same storage
     return;
   }
   if (!window.isSecureContext) throw new Error('WebCrypto needs a secure context: https, or http://localhost');
@@ -114,8 +133,7 @@ async function start() {
 
   const verifier = random(32);
   const request = { verifier: verifier, state: random(16), nonce: random(16) };
-  const url = new URL(issuer + '/authorize');
-  url.search = new URLSearchParams({
+  const authorization = {
     response_type: 'code',
     client_id: CLIENT_ID,
     redirect_uri: redirectUri,
@@ -125,7 +143,10 @@ async function start() {
     code_challenge: await sha256(verifier),
     code_challenge_method: 'S256',
     response_mode: 'form_post',
-  }).toString();
+  };
+  let url = new URL(issuer + '/authorize');
+  url.search = new URLSearchParams(authorization).toString();
+  if (params.par === 'on') url = await pushedAuthorizationUrl(keys, authorization);
   step('PKCE code_verifier, state and nonce kept in sessionStorage; going to the authorization endpoint.');
   sessionStorage.setItem('dpop-sample', JSON.stringify({ ...request, steps: log }));
   location.assign(url);
@@ -216,6 +237,10 @@ const HtmlPage = () =>
     Header('X-Content-Type-Options', 'nosniff'),
   );
 
+/** A value for a double-quoted HTML attribute. */
+const attr = (value: string | undefined) =>
+  (value ?? '').replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
+
 /** The page; `params` reach the script as JSON, with `<` escaped so no value can close the script element. */
 function page(params: Record<string, string | undefined>): string {
   const json = JSON.stringify(params).replaceAll('<', '\\u003c');
@@ -224,6 +249,8 @@ function page(params: Record<string, string | undefined>): string {
 <head><meta charset="utf-8"><title>nestjs-dpop browser client</title><style>${STYLE}</style></head>
 <body>
 <h1>DPoP in the browser</h1>
+<p>Flow: <a href="${attr(params.issuer)}/client">authorization code + PKCE</a> ·
+<a href="${attr(params.issuer)}/client?par=on">PAR + DPoP</a></p>
 <ol id="steps"></ol>
 <p>Key thumbprint (jkt): <code id="jkt"></code></p>
 <pre id="result"></pre>
@@ -242,8 +269,8 @@ export class ClientController {
 
   @Get()
   @HtmlPage()
-  start(): string {
-    return page({ page: 'start', issuer: this.config.issuer });
+  start(@Query('par') par?: unknown): string {
+    return page({ page: 'start', issuer: this.config.issuer, par: par === 'on' ? 'on' : undefined });
   }
 
   /** The redirect URI: the authorization server's form_post page submits here. */

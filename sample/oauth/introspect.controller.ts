@@ -5,7 +5,7 @@ import { sampleClients, type SampleClient } from './clients.js';
 import { KeysService } from './keys.service.js';
 import { oauthError } from './oauth-error.js';
 import { singleParams } from './params.js';
-import { authenticateClient, withBasicChallenge } from './token.controller.js';
+import { authenticateClient, withBasicChallenge } from './client-credentials.js';
 
 /** RFC 7662 introspection of the sample's access tokens, for demo-service. */
 @Controller('introspect')

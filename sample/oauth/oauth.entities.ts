@@ -44,3 +44,29 @@ export class SigningKey {
   @Column({ type: 'text' })
   privateJwk!: string;
 }
+
+/** A pushed authorization request (RFC 9126), stored by the hash of its request_uri until used once. */
+@Entity('sample_pushed_authorization_request')
+export class PushedAuthorizationRequest {
+  @PrimaryColumn({ type: 'varchar', length: 43 })
+  requestUriHash!: string;
+  @Column({ type: 'varchar', length: 100 })
+  clientId!: string;
+  /** The authorization parameters, as JSON (bounded by the PAR endpoint). */
+  @Column({ type: 'text' })
+  params!: string;
+  /** The key the code will be bound to: the PAR proof's, or dpop_jkt (RFC 9449 §10.1). */
+  @Column({ type: 'varchar', length: 43, nullable: true })
+  dpopJkt!: string | null;
+  @Column({ type: 'bigint' })
+  expiresAt!: string;
+}
+
+/** The jti of an accepted private_key_jwt client assertion, kept until it expires (single use). */
+@Entity('sample_used_client_assertion')
+export class UsedClientAssertion {
+  @PrimaryColumn({ type: 'varchar', length: 43 })
+  jtiHash!: string;
+  @Column({ type: 'bigint' })
+  expiresAt!: string;
+}

@@ -1,74 +1,18 @@
-import { Body, Controller, Header, Headers, HttpCode, HttpException, Post, Res } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { assertDpopJkt, Dpop, DpopProofContext, DpopTokenEndpoint } from '../../lib/index.js';
 import { SampleConfig } from '../sample.config.js';
-import { sampleClients, secretMatches, type SampleClient } from './clients.js';
+import { sampleClients, type SampleClient } from './clients.js';
 import { sha256 } from './keys.service.js';
+import { ClientAuthService } from './client-auth.service.js';
 import { AuthorizationCode } from './oauth.entities.js';
 import { oauthError } from './oauth-error.js';
 import { singleParams } from './params.js';
 import { ACCESS_TOKEN_LIFETIME, TokensService, type Grant } from './tokens.service.js';
 
 type TokenRequest = Record<string, string | undefined>;
-
-/** A 401 invalid_client; `basic`: the client tried HTTP Basic, so the answer carries a Basic challenge. */
-export class InvalidClientException extends HttpException {
-  constructor(
-    description: string,
-    readonly basic: boolean,
-  ) {
-    super({ error: 'invalid_client', error_description: description }, 401);
-  }
-}
-
-/** RFC 6749 §5.2: a 401 after HTTP Basic authentication names the scheme in WWW-Authenticate. */
-export function withBasicChallenge<T>(res: Response, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof InvalidClientException && error.basic)
-      res.setHeader('WWW-Authenticate', 'Basic realm="oauth"');
-    throw error;
-  }
-}
-
-const invalidClient = (description: string, basic: boolean) => new InvalidClientException(description, basic);
-
-/**
- * Authenticates the client: client_secret_basic or client_secret_post for a confidential client, none for a
- * public one (which must not send credentials: an unverifiable secret is refused, RFC 6749 §2.3).
- */
-export function authenticateClient(
-  clients: Map<string, SampleClient>,
-  body: TokenRequest,
-  authorization: string | undefined,
-): SampleClient {
-  let id = body.client_id;
-  let secret = body.client_secret;
-  const basic = /^basic /i.test(authorization ?? '');
-  if (basic) {
-    const decoded = Buffer.from(authorization!.slice(6).trim(), 'base64').toString();
-    const colon = decoded.indexOf(':');
-    try {
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
-    } catch {
-      throw invalidClient('Malformed client credentials', true);
-    }
-  }
-  const client = clients.get(id ?? '');
-  if (!client) throw invalidClient('Unknown client', basic);
-  if (client.secret === undefined) {
-    if (secret !== undefined || basic || body.client_assertion !== undefined) {
-      throw invalidClient('This client does not authenticate', basic);
-    }
-  } else if (!secretMatches(client, secret ?? '')) {
-    throw invalidClient('Client authentication failed', basic);
-  }
-  return client;
-}
 
 /** The token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials. */
 @Controller('token')
@@ -79,6 +23,7 @@ export class TokenController {
     config: SampleConfig,
     private readonly tokens: TokensService,
     private readonly dataSource: DataSource,
+    private readonly clientAuth: ClientAuthService,
   ) {
     this.clients = sampleClients(config);
   }
@@ -95,7 +40,7 @@ export class TokenController {
     @Dpop() dpop?: DpopProofContext,
   ) {
     const body = singleParams(input);
-    const client = withBasicChallenge(res, () => authenticateClient(this.clients, body, authorization));
+    const client = await this.clientAuth.authenticate(body, authorization, res);
     const grant = body.grant_type ?? '';
     if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grant)) {
       throw oauthError('unsupported_grant_type', 'Supported: authorization_code, refresh_token, client_credentials');
@@ -103,6 +48,9 @@ export class TokenController {
     if (!client.grants.includes(grant))
       throw oauthError('unauthorized_client', 'This client may not use this grant type');
     if (client.dpopBound && !dpop) throw oauthError('invalid_dpop_proof', 'This client must send a DPoP proof');
+    if (dpop && client.algorithms && !client.algorithms.includes(dpop.proofHeader.alg)) {
+      throw oauthError('invalid_dpop_proof', 'This client signs DPoP proofs with ES256 or PS256 only');
+    }
     switch (grant) {
       case 'authorization_code':
         return this.authorizationCode(client, body, dpop);

@@ -106,4 +106,35 @@ describe.each([
       await context.close();
     }
   });
+
+  // The PAR + DPoP toggle (/client?par=on): the request is pushed with a proof, the code bound to the key.
+  it(
+    'PAR + DPoP: pushes the request with a proof, then the same flow ends at /api/me',
+    { timeout: 60_000 },
+    async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const pushes: number[] = [];
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/par') pushes.push(response.status());
+      });
+      try {
+        await page.goto(`${issuer}/client?par=on`);
+        await page.waitForSelector('body[data-status]', { timeout: 30_000 });
+        await page.screenshot({ path: join(ARTIFACTS, `par-${screenshot}`), fullPage: true });
+        const steps = await page.locator('#steps li').allTextContents();
+        expect(await page.getAttribute('body', 'data-status'), steps.join('\n')).toBe('done');
+        expect(steps.some((step) => step.startsWith('Pushed the authorization request (PAR) with a DPoP proof'))).toBe(
+          true,
+        );
+        // with nonces on, the first PAR proof has none: 400 use_dpop_nonce, then the retry with it
+        expect(pushes).toEqual(nonce ? [400, 201] : [201]);
+        const jkt = await page.textContent('#jkt');
+        const result = JSON.parse((await page.textContent('#result')) ?? '') as Record<string, unknown>;
+        expect(result).toMatchObject({ sub: 'alice', client_id: 'demo-spa', jkt });
+      } finally {
+        await context.close();
+      }
+    },
+  );
 });
