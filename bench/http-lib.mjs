@@ -68,8 +68,8 @@ function cpuTicks(pid) {
 
 async function startServer(kind, port, asJwk, pin, sqliteFile) {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server there (for finding hot spots).
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const args = [...profile, 'bench/servers.mjs', kind, String(port)];
+  // BENCH_CPU_PROF=<dir>: the server profiles itself from the end of the warm-up to its exit (<dir>/<kind>.cpuprofile).
+  const args = ['bench/servers.mjs', kind, String(port)];
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_AS_JWK: JSON.stringify(asJwk), BENCH_SQLITE_FILE: sqliteFile },
@@ -132,6 +132,10 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       try {
         await load(port, warm, connections);
+        if (process.env.BENCH_CPU_PROF) {
+          child.send('profile-start');
+          await new Promise((resolve) => child.once('message', resolve));
+        }
         const before = cpuTicks(child.pid);
         const result = await load(port, measured, connections);
         const seconds = result.seconds;

@@ -96,5 +96,25 @@ if (!kinds[kind]) {
   process.exit(2);
 }
 await kinds[kind]();
-process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile
+if (process.env.BENCH_CPU_PROF) {
+  // Profile only the measured load: started by the harness after the warm-up, written at SIGTERM.
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  process.on('message', async (message) => {
+    if (message !== 'profile-start') return;
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    process.send?.('profiling');
+  });
+  process.on('SIGTERM', async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${process.env.BENCH_CPU_PROF}/${kind}.cpuprofile`, JSON.stringify(profile));
+    process.exit(0);
+  });
+} else {
+  process.on('SIGTERM', () => process.exit(0));
+}
 process.send?.('ready');

@@ -22,6 +22,8 @@ export interface ReadProofRequest {
 export interface ProofExpectations {
   /** The access token presented with the proof (resource requests): demands `ath`. */
   accessToken?: string;
+  /** base64url(SHA-256(accessToken)), when known (cached with the verified token). */
+  accessTokenHash?: string;
   /** The thumbprint the token is bound to: the proof key must have it. */
   jkt?: string;
   /** Demand a server nonce (undefined: the module's `nonce.required`). */
@@ -53,11 +55,6 @@ export class DpopProofStep {
     private readonly telemetry: DpopTelemetry,
   ) {}
 
-  /** The accepted algorithms, space-separated, for a challenge's `algs`. */
-  get algs(): string {
-    return this.verifier.algorithms.join(' ');
-  }
-
   /**
    * Reads what the proof is checked against, consuming nothing: from the `DPoP`
    * header lines (`dpop`, from the raw headers), refuses several `DPoP` headers, an empty or comma-joined or over-long one, a path with a dot
@@ -83,6 +80,7 @@ export class DpopProofStep {
         method: read.method,
         url: read.url,
         accessToken: expect.accessToken,
+        accessTokenHash: expect.accessTokenHash,
         jkt: expect.jkt,
         requireNonce: expect.requireNonce,
       });

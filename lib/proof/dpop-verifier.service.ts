@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, KeyObject, type webcrypto } from 'node:crypto';
+import { hash, KeyObject, type webcrypto } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import { DPOP_LOGGER_CONTEXT, DPOP_OPTIONS } from '../dpop.constants.js';
 import { DpopProofError, DpopStoreUnavailableError, type DpopCheck } from '../dpop.errors.js';
@@ -43,6 +43,8 @@ export class DpopVerifierService {
   private readonly keys: BoundedCache<string, KeyEntry>;
   /** Normalised request URL by its exact text; null for text that is not an absolute http(s) URL. */
   private readonly targets: BoundedCache<string, string | null>;
+  /** Normalised `htu` by its exact text, for proofs whose `htu` is not the request URL verbatim. */
+  private readonly htus: BoundedCache<string, string | null>;
   private lastStoreFailureLog = 0;
   private suppressedStoreFailures = 0;
 
@@ -54,6 +56,7 @@ export class DpopVerifierService {
     this.allowed = new Map(options.algorithms.map((alg) => [alg, SUPPORTED_ALGORITHMS[alg]]));
     this.keys = new BoundedCache(options.keyCacheSize);
     this.targets = new BoundedCache(options.urlCacheSize);
+    this.htus = new BoundedCache(options.urlCacheSize);
   }
 
   /** The accepted algorithms, for the `algs` parameter of a `WWW-Authenticate` challenge. */
@@ -66,20 +69,38 @@ export class DpopVerifierService {
    * it as used. Resolves with the proof's key, thumbprint, header and
    * claims; rejects with a {@link DpopProofError} naming the failed check,
    * or a {@link DpopStoreUnavailableError} when the replay store is down.
+   *
+   * A returning client (its header already checked and its key imported) with a
+   * store that answers synchronously is verified without awaiting anything: one
+   * signature check, one decode of the claims, one hash for the replay key.
    */
-  async verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
-    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
-      throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
+  verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
+    try {
+      if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+        throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
+      }
+      if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
+      if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
+      if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
+      const headerSegment = proof.slice(0, proof.indexOf('.'));
+      const key = this.keys.get(headerSegment);
+      const result = key
+        ? this.check(key, proof, request)
+        : this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
-    if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
-    if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
+  }
 
+  /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */
+  private check(
+    key: KeyEntry,
+    proof: string,
+    request: DpopVerifyRequest,
+  ): DpopVerifyResult | Promise<DpopVerifyResult> {
     const headerEnd = proof.indexOf('.');
     const signingInputEnd = proof.indexOf('.', headerEnd + 1);
-    const headerSegment = proof.slice(0, headerEnd);
-    const key = this.keys.get(headerSegment) ?? (await this.loadKey(headerSegment));
-
     const signingInput = Buffer.from(proof.slice(0, signingInputEnd), 'latin1');
     const signature = Buffer.from(proof.slice(signingInputEnd + 1), 'base64url');
     if (!key.check(signingInput, signature)) throw refuse('signature', 'DPoP proof signature is invalid');
@@ -93,8 +114,22 @@ export class DpopVerifierService {
     if (request.jkt !== undefined && request.jkt !== key.jkt) {
       throw refuse('key_binding', 'DPoP proof key does not match the key the token is bound to');
     }
-    await this.recordUse(key.jkt, claims);
-    return { jkt: key.jkt, jwk: key.jwk, header: key.header, claims };
+    const result: DpopVerifyResult = { jkt: key.jkt, jwk: key.jwk, header: key.header, claims };
+    const id = hash('sha256', `${key.jkt}\0${claims.jti}`, 'base64url');
+    const expiresAt = Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000);
+    let fresh: boolean | Promise<boolean>;
+    try {
+      fresh = this.store.rememberProof(id, expiresAt);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
+    if (typeof fresh === 'boolean') return this.recorded(fresh, result);
+    return fresh.then(
+      (answer) => this.recorded(answer, result),
+      (error: unknown) => {
+        throw this.storeFailed(error);
+      },
+    );
   }
 
   /** Checks a protected header and imports its key. Runs once per distinct header. */
@@ -164,13 +199,23 @@ export class DpopVerifierService {
       expected = normalizeHtu(target) ?? null;
       this.targets.set(target, expected);
     }
-    if (expected !== null && (htu === target || normalizeHtu(htu) === expected)) return;
+    if (expected !== null && (htu === target || this.normalizedHtu(htu) === expected)) return;
     this.logger.debug(
       `DPoP htu mismatch: the proof names ${JSON.stringify(htu.slice(0, 200))}, the request URL is ` +
         `${JSON.stringify(target.slice(0, 200))}${expected === null ? ' (not an absolute http(s) URL)' : ''}. ` +
         'Behind a proxy, configure the public base URL.',
     );
     throw refuse('htu', 'DPoP proof htu does not match the request URL');
+  }
+
+  /** `normalizeHtu(htu)`, cached by the exact text: a client that spells its URL differently pays once. */
+  private normalizedHtu(htu: string): string | null {
+    let normalized = this.htus.get(htu);
+    if (normalized === undefined) {
+      normalized = normalizeHtu(htu) ?? null;
+      this.htus.set(htu, normalized);
+    }
+    return normalized;
   }
 
   private checkIat(iat: number): void {
@@ -184,7 +229,7 @@ export class DpopVerifierService {
       if (request.requireAth ?? this.options.requireAth) throw refuse('ath', 'DPoP proof ath is missing');
       return;
     }
-    const expected = createHash('sha256').update(String(request.accessToken)).digest('base64url');
+    const expected = request.accessTokenHash ?? hash('sha256', String(request.accessToken), 'base64url');
     if (ath !== expected) throw refuse('ath', 'DPoP proof ath does not match the access token');
   }
 
@@ -222,17 +267,15 @@ export class DpopVerifierService {
     this.logger.error(`DpopStore could not record a proof; refusing it (fail closed)${suppressed}.`, error as Error);
   }
 
-  /** Atomic insert-if-absent of hash(jkt, jti), kept while the proof could still be accepted. */
-  private async recordUse(jkt: string, claims: DpopProofClaims): Promise<void> {
-    const id = createHash('sha256').update(jkt).update('\0').update(claims.jti).digest('base64url');
-    const expiresAt = Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000);
-    let fresh: boolean;
-    try {
-      fresh = await this.store.rememberProof(id, expiresAt);
-    } catch (error) {
-      this.logStoreFailure(error);
-      throw new DpopStoreUnavailableError(error);
-    }
+  /** A store that threw or rejected: logged (throttled), refused with 503, never accepted. */
+  private storeFailed(error: unknown): DpopStoreUnavailableError {
+    this.logStoreFailure(error);
+    return new DpopStoreUnavailableError(error);
+  }
+
+  /** The replay record's answer: the result for a first use, a refusal for a replay. */
+  private recorded(fresh: boolean, result: DpopVerifyResult): DpopVerifyResult {
     if (!fresh) throw refuse('replay', 'DPoP proof has already been used');
+    return result;
   }
 }

@@ -16,6 +16,11 @@ export interface DpopVerifyRequest {
   url: string;
   /** The access token presented with the proof; demands a matching `ath`. */
   accessToken?: string;
+  /**
+   * base64url(SHA-256(accessToken)) when the caller already has it (a cached
+   * token), so it is not computed again; must be the hash of `accessToken`.
+   */
+  accessTokenHash?: string;
   /** Thumbprint the proof key must have (the token's `cnf.jkt`). */
   jkt?: string;
   /** Override the module's `nonce.required` for this request. */

@@ -5,7 +5,7 @@
  * @internal
  */
 export interface ProofReplayStore {
-  rememberProof(key: string, expiresAt: number): Promise<boolean>;
+  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean;
 }
 
 /** Injection token of the {@link ProofReplayStore}. @internal */

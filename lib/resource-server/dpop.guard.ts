@@ -58,6 +58,10 @@ export class DpopGuard implements CanActivate {
   @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
   @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
   private readonly refusedHandlers = new Set<string>();
+  /** `algs="…"` of the challenge, made once. */
+  private readonly challengeAlgs: string;
+  /** The route options of each handler (null: not protected), read from metadata once. */
+  private readonly routes = new WeakMap<object, Map<object, DpopBoundOptions | null>>();
 
   constructor(
     @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
@@ -65,10 +69,11 @@ export class DpopGuard implements CanActivate {
   ) {
     assertGuardConfigured(options);
     warnWhenClientChoosesHost(options, this.logger);
+    this.challengeAlgs = `algs="${options.algorithms.join(' ')}"`;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const route = this.getRouteOptions(context);
+    const route = this.cachedRouteOptions(context);
     if (route === undefined) return true;
     if (context.getType() !== 'http') {
       if (await this.shouldSkip(context)) return true;
@@ -84,7 +89,7 @@ export class DpopGuard implements CanActivate {
     }
     const response = http.getResponse<unknown>();
     const allowBearer = route.allowBearer === true;
-    const challenge = { algs: `algs="${this.proofStep.algs}"`, allowBearer, bearer: false };
+    const challenge = { algs: this.challengeAlgs, allowBearer, bearer: false };
     try {
       request.dpop = await this.authenticate(request, response, route, challenge);
       return true;
@@ -132,6 +137,17 @@ export class DpopGuard implements CanActivate {
     return this.options.protectAllRoutes || handlerSkip === false ? {} : undefined;
   }
 
+  /** {@link getRouteOptions} once per handler and controller: metadata does not change after start-up. */
+  private cachedRouteOptions(context: ExecutionContext): DpopBoundOptions | undefined {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byController = this.routes.get(handler);
+    if (byController === undefined) this.routes.set(handler, (byController = new Map()));
+    let route = byController.get(controller);
+    if (route === undefined) byController.set(controller, (route = this.getRouteOptions(context) ?? null));
+    return route ?? undefined;
+  }
+
   private async authenticate(
     request: HttpRequest,
     response: unknown,
@@ -173,6 +189,7 @@ export class DpopGuard implements CanActivate {
     }
     const proof = await this.proofStep.verify(read, response, {
       accessToken: token,
+      accessTokenHash: verified.ath,
       jkt: verified.jkt,
       requireNonce: route.requireNonce,
     });

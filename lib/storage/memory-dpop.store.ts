@@ -45,12 +45,9 @@ export class MemoryDpopStore extends DpopStore {
     return this.records.size;
   }
 
-  rememberProof(key: string, expiresAt: number): Promise<boolean> {
-    try {
-      return Promise.resolve(this.insertIfAbsent(key, expiresAt));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  /** Answers synchronously (no promise on the request path); throws when full of live records. */
+  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
+    return this.insertIfAbsent(key, expiresAt);
   }
 
   saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {

@@ -454,6 +454,16 @@ describe('DpopVerifierService: ath', () => {
     );
   });
 
+  it('takes a precomputed accessTokenHash (a cached token) in place of hashing the token again', async () => {
+    const { verifier } = await verifierWith();
+    const proof = () => signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }, { claims: { ath: athOf(token) } });
+    const request = { method: 'GET', url: HTU, accessToken: token };
+    await expect(verifier.verify(await proof(), { ...request, accessTokenHash: athOf(token) })).resolves.toBeDefined();
+    // The hash is what the proof is compared with: a wrong one refuses even a right proof.
+    const error = await refusal(verifier.verify(await proof(), { ...request, accessTokenHash: athOf('other') }));
+    expect(error.check).toBe('ath');
+  });
+
   it('with requireAth: false accepts a draft-03 proof without ath but still checks a present one', async () => {
     const { verifier } = await verifierWith({ requireAth: false });
     const draft03 = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
@@ -511,6 +521,51 @@ describe('DpopVerifierService: nonces', () => {
       'use_dpop_nonce',
     );
     await verifier.verify(none, { method: 'GET', url: HTU });
+  });
+});
+
+describe('DpopVerifierService: the store answers synchronously or not', () => {
+  /** A store that answers through a promise, as a database does. */
+  class AsyncStore extends MemoryDpopStore {
+    calls = 0;
+    override rememberProof(key: string, expiresAt: number): Promise<boolean> {
+      this.calls++;
+      return new Promise((resolve) => setImmediate(() => resolve(super.rememberProof(key, expiresAt) as boolean)));
+    }
+  }
+
+  it('a memory store answers without a promise; an asynchronous store is awaited; both refuse a replay', async () => {
+    const memory = new MemoryDpopStore();
+    expect(typeof memory.rememberProof('x'.repeat(43), Date.now() + 1000)).toBe('boolean');
+    for (const store of [new MemoryDpopStore(), new AsyncStore()]) {
+      const { verifier } = await verifierWith({ store });
+      const proof = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
+      await expect(verifier.verify(proof, { method: 'GET', url: HTU })).resolves.toMatchObject({
+        claims: { htm: 'GET' },
+      });
+      expect((await refusal(verifier.verify(proof, { method: 'GET', url: HTU }))).check).toBe('replay');
+      if (store instanceof AsyncStore) expect(store.calls).toBe(2);
+    }
+  });
+
+  it('a store that throws synchronously or rejects is a 503, never an acceptance', async () => {
+    class Throwing extends MemoryDpopStore {
+      override rememberProof(): boolean {
+        throw new Error('down');
+      }
+    }
+    class Rejecting extends MemoryDpopStore {
+      override rememberProof(): Promise<boolean> {
+        return Promise.reject(new Error('down'));
+      }
+    }
+    for (const store of [new Throwing(), new Rejecting()]) {
+      const { verifier } = await verifierWith({ store });
+      const proof = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
+      await expect(verifier.verify(proof, { method: 'GET', url: HTU })).rejects.toBeInstanceOf(
+        DpopStoreUnavailableError,
+      );
+    }
   });
 });
 

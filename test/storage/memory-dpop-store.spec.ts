@@ -28,7 +28,7 @@ describe('MemoryDpopStore', () => {
     await store.rememberProof('a', 100);
     await store.rememberProof('b', 200);
     await store.rememberProof('c', 300);
-    await expect(store.rememberProof('d', 400)).rejects.toThrow(/full \(3 unexpired records\); raise maxEntries/);
+    expect(() => store.rememberProof('d', 400)).toThrow(/full \(3 unexpired records\); raise maxEntries/);
     clock.ms = 150;
     expect(await store.rememberProof('d', 400)).toBe(true); // 'a' swept
     expect(store.size).toBe(3);

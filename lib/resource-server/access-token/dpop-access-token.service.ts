@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { hash } from 'node:crypto';
 import { DPOP_OPTIONS } from '../../dpop.constants.js';
 import { AccessTokenError, ConfirmationError } from '../../dpop.errors.js';
 import { BoundedCache } from '../../internal/bounded-cache.js';
@@ -14,6 +15,8 @@ export interface VerifiedAccessToken {
   claims: AccessTokenClaims;
   /** SHA-256 thumbprint of the key the token is bound to; undefined for an unbound token. */
   jkt?: string;
+  /** base64url(SHA-256(token)): the `ath` a proof presented with it must carry, computed once per token. */
+  ath: string;
 }
 
 /**
@@ -48,7 +51,7 @@ export class DpopAccessTokenService {
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) {
       throw new AccessTokenError('access token has expired');
     }
-    const verified = { claims, jkt: await this.boundKey(claims) };
+    const verified = { claims, jkt: await this.boundKey(claims), ath: hash('sha256', token, 'base64url') };
     const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
     const maxTtl = this.options.accessTokenCache.maxTtlSeconds * 1000;
     if (maxTtl > 0) this.cache.set(token, verified, Math.min(exp, now + maxTtl));
