@@ -7,12 +7,26 @@ const OWNERS = [
   ['nestjs-dpop (dist/)', (url) => /\/dist\//.test(url) && !url.includes('node_modules')],
   ['bench harness', (url) => /\/bench\//.test(url)],
   ['Nest core', (url) => /node_modules\/@nestjs\/(core|common)\//.test(url)],
-  ['adapter: Fastify', (url) => /node_modules\/(@nestjs\/platform-fastify|fastify|find-my-way|light-my-request|@fastify|avvio)/.test(url)],
-  ['adapter: Express', (url) => /node_modules\/(@nestjs\/platform-express|express|router|body-parser|finalhandler|send|qs|path-to-regexp)/.test(url)],
+  [
+    'adapter: Fastify',
+    (url) => /node_modules\/(@nestjs\/platform-fastify|fastify|find-my-way|light-my-request|@fastify|avvio)/.test(url),
+  ],
+  [
+    'adapter: Express',
+    (url) =>
+      /node_modules\/(@nestjs\/platform-express|express|router|body-parser|finalhandler|send|qs|path-to-regexp)/.test(
+        url,
+      ),
+  ],
   ['jose', (url) => /node_modules\/jose\//.test(url)],
   ['rxjs', (url) => /node_modules\/rxjs\//.test(url)],
   ['other packages', (url) => url.includes('node_modules')],
-  ['node:crypto', (url, name) => /node:internal\/crypto|internal\/crypto/.test(url) || /^(verify|Verify|createHash|Hash|digest|update)$/.test(name)],
+  [
+    'node:crypto',
+    (url, name) =>
+      /node:internal\/crypto|internal\/crypto/.test(url) ||
+      /^(verify|Verify|createHash|Hash|digest|update)$/.test(name),
+  ],
   ['node internals (http, net, streams, timers)', (url) => url.startsWith('node:') || url.startsWith('internal/')],
 ];
 
@@ -50,7 +64,12 @@ export function summarise(profile, top = 25) {
     frames.set(key, (frames.get(key) ?? 0) + micros);
   }
   const pct = (v) => `${((100 * v) / busy).toFixed(1)}%`;
-  const lines = [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms profiled`, '', '| owner | self time | share |', '| --- | ---: | ---: |'];
+  const lines = [
+    `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms profiled`,
+    '',
+    '| owner | self time | share |',
+    '| --- | ---: | ---: |',
+  ];
   for (const [owner, micros] of [...owners].sort((a, b) => b[1] - a[1])) {
     lines.push(`| ${owner} | ${(micros / 1000).toFixed(0)} ms | ${pct(micros)} |`);
   }

@@ -17,7 +17,12 @@ try {
   for (const kind of kinds) {
     const row = rows.find((r) => r.kind === kind);
     const { text } = summarise(JSON.parse(readFileSync(join(dir, `${kind}.cpuprofile`), 'utf8')), 20);
-    out.push(`## ${kind}: ${Math.round(row.cpuPerRequest)} µs CPU per request, ${Math.round(row.rps)} req/s`, '', text, '');
+    out.push(
+      `## ${kind}: ${Math.round(row.cpuPerRequest)} µs CPU per request, ${Math.round(row.rps)} req/s`,
+      '',
+      text,
+      '',
+    );
   }
   writeFileSync('bench/PROFILE.md', out.join('\n'));
   console.log(out.join('\n'));
