@@ -29,13 +29,13 @@ function controller(bound) {
   return ApiController;
 }
 
-async function nest(adapter, store) {
+async function nest(adapter, store, maxProofAge = 300) {
   const imports = store
     ? [
         DpopModule.forRoot({
           isGlobal: true,
           store,
-          maxProofAge: 300,
+          maxProofAge,
           accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, keys: [asJwk], algorithms: ['ES256'] },
         }),
       ]
@@ -89,6 +89,8 @@ const kinds = {
   'nest-express-memory': () => nest('express', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'nest-fastify-memory': () => nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'nest-express-sqlite': async () => nest('express', await sqlite()),
+  // The memory soak (bench/memory.mjs): fresh proofs, 10 s acceptance window, a store sized for the live records.
+  'nest-fastify-memory-soak': () => nest('fastify', new MemoryDpopStore({ maxEntries: 150_000 }), 10),
   'nest-fastify-sqlite': async () => nest('fastify', await sqlite()),
 };
 if (!kinds[kind]) {
@@ -116,5 +118,28 @@ if (process.env.BENCH_CPU_PROF) {
   });
 } else {
   process.on('SIGTERM', () => process.exit(0));
+}
+if (process.env.BENCH_MEMORY) {
+  // bench/memory.mjs: heap after a full GC, and sampled allocation (objects collected since included).
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  process.on('message', async (message) => {
+    if (message === 'heap') {
+      globalThis.gc();
+      process.send({ heapUsed: process.memoryUsage().heapUsed });
+    } else if (message === 'alloc-start') {
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 256,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      process.send({ sampling: true });
+    } else if (message === 'alloc-stop') {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      const total = (node) => node.selfSize + node.children.reduce((sum, child) => sum + total(child), 0);
+      process.send({ allocated: total(profile.head) });
+    }
+  });
 }
 process.send?.('ready');

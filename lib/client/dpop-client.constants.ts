@@ -1,40 +1,21 @@
+import { SUPPORTED_ALGORITHMS, type AlgorithmProfile, type DpopAlgorithm } from '../proof/algorithms.js';
+
 /**
- * What the client needs to know to sign a DPoP proof with each JWS algorithm
- * it supports: the same asymmetric algorithms the resource-server side of
- * this library accepts. Kept here so `nestjs-dpop/client` stands alone.
+ * What the client needs to know to sign a DPoP proof with each JWS algorithm:
+ * the one table of the library (`proof/algorithms.ts`), so the client signs
+ * with exactly the algorithms the resource-server side accepts.
  * @internal
  */
-export const CLIENT_ALGORITHMS = {
-  ES256: { kty: 'EC', crv: 'P-256', hash: 'sha256', signatureLength: 64 },
-  ES384: { kty: 'EC', crv: 'P-384', hash: 'sha384', signatureLength: 96 },
-  ES512: { kty: 'EC', crv: 'P-521', hash: 'sha512', signatureLength: 132 },
-  PS256: { kty: 'RSA', hash: 'sha256', pss: true },
-  PS384: { kty: 'RSA', hash: 'sha384', pss: true },
-  PS512: { kty: 'RSA', hash: 'sha512', pss: true },
-  RS256: { kty: 'RSA', hash: 'sha256' },
-  RS384: { kty: 'RSA', hash: 'sha384' },
-  RS512: { kty: 'RSA', hash: 'sha512' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
-  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
-} as const satisfies Record<string, ClientAlgorithmProfile>;
+export const CLIENT_ALGORITHMS = SUPPORTED_ALGORITHMS;
 
 /** @internal */
-export interface ClientAlgorithmProfile {
-  kty: 'EC' | 'RSA' | 'OKP';
-  crv?: string;
-  /** Digest for node:crypto; absent for EdDSA, which hashes internally. */
-  hash?: 'sha256' | 'sha384' | 'sha512';
-  /** IEEE P1363 signature length for ECDSA. */
-  signatureLength?: number;
-  /** RSASSA-PSS (salt length = digest length) instead of PKCS#1 v1.5. */
-  pss?: boolean;
-}
+export type ClientAlgorithmProfile = AlgorithmProfile;
 
 /**
  * A JWS algorithm the DPoP client can sign proofs with.
  * @publicApi
  */
-export type DpopClientAlgorithm = keyof typeof CLIENT_ALGORITHMS;
+export type DpopClientAlgorithm = DpopAlgorithm;
 
 /** Every algorithm above, in order. @internal */
 export const CLIENT_ALGORITHM_NAMES = Object.keys(CLIENT_ALGORITHMS) as DpopClientAlgorithm[];
@@ -43,7 +24,7 @@ export const CLIENT_ALGORITHM_NAMES = Object.keys(CLIENT_ALGORITHMS) as DpopClie
 export const PUBLIC_JWK_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
 
 /** RSA keys shorter than this are refused (the server side refuses them too). @internal */
-export const MIN_RSA_MODULUS_BITS = 2048;
+export { MIN_RSA_MODULUS_BITS } from '../proof/jwk-policy.js';
 
 /** Injection token of the resolved, validated client options. @internal */
 export const DPOP_CLIENT_OPTIONS = Symbol('DPOP_CLIENT_OPTIONS');

@@ -1,33 +1,16 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { Inject, Injectable, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { from, mergeMap, type Observable } from 'rxjs';
-import { DPOP_LOGGER_CONTEXT, DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
-import { DpopConfigurationError, DpopStoreUnavailableError } from '../dpop.errors.js';
+import { DPOP_TOKEN_ENDPOINT_METADATA } from '../dpop.constants.js';
+import { DpopStoreUnavailableError } from '../dpop.errors.js';
 import { tokenEndpointException, tokenError } from '../http/dpop-http-errors.js';
 import type { DpopProofContext } from '../http/dpop-proof-context.js';
-import { DpopProofStep } from '../http/dpop-proof-step.js';
-import { credentialHeaders, requestUrl, warnWhenClientChoosesHost, type HttpRequest } from '../http/dpop-request.js';
+import { credentialHeaders } from '../http/dpop-request.js';
 import { isObject } from '../internal/json.js';
-import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
-import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
-import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopStore } from '../storage/dpop-store.js';
 import { hashRefreshToken, type RefreshTokenBinding } from '../storage/refresh-token-binding.js';
+import { AuthorizationServerEndpointInterceptor } from './authorization-server-endpoint.interceptor.js';
 import type { ResolvedTokenEndpointOptions } from './dpop-token-endpoint-options.interface.js';
-import {
-  endpointRefusal,
-  singleStringParameters,
-  verifyEndpointProof,
-  type EndpointParameters,
-  type EndpointRequest,
-} from './endpoint-request.js';
+import { singleStringParameters, type EndpointParameters, type EndpointRequest } from './endpoint-request.js';
 import { resolveTokenEndpointOptions } from './resolve-token-endpoint-options.js';
 
 type TokenRequest = EndpointRequest;
@@ -49,52 +32,29 @@ const DEFAULT_ENDPOINT = resolveTokenEndpointOptions();
  * @publicApi
  */
 @Injectable()
-export class DpopTokenInterceptor implements NestInterceptor {
-  protected readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
+export class DpopTokenInterceptor extends AuthorizationServerEndpointInterceptor<ResolvedTokenEndpointOptions> {
   @Inject(DpopStore) protected readonly store!: DpopStore;
-  @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
-  @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
-  @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
-
-  constructor(
-    @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
-    protected readonly reflector: Reflector,
-  ) {
-    warnWhenClientChoosesHost(options, this.logger);
-  }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() !== 'http') {
-      throw new DpopConfigurationError('@DpopTokenEndpoint() applies to HTTP handlers only.');
-    }
-    const endpoint =
-      this.reflector.getAllAndOverride<ResolvedTokenEndpointOptions | undefined>(DPOP_TOKEN_ENDPOINT_METADATA, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? DEFAULT_ENDPOINT;
-    const http = context.switchToHttp();
-    const request = http.getRequest<TokenRequest>();
-    const response = http.getResponse<unknown>();
-
+    const {
+      options: endpoint,
+      request,
+      response,
+    } = this.endpoint(context, DPOP_TOKEN_ENDPOINT_METADATA, DEFAULT_ENDPOINT, '@DpopTokenEndpoint()');
     let params: TokenParameters;
     let dpop: DpopProofContext | undefined;
     let previous: RefreshTokenBinding | undefined;
     try {
       params = singleStringParameters(request.body, SINGLE_STRING_PARAMETERS);
-      dpop = await verifyEndpointProof(this.proofStep, request, response, (r) => this.getRequestUrl(r), endpoint);
+      dpop = await this.verifyProof(request, response, endpoint);
       previous = await this.checkRefreshToken(params, dpop);
     } catch (error) {
-      throw endpointRefusal(error, this.telemetry, this.adapterHost.httpAdapter, response, this.logger);
+      throw this.refusal(error, response);
     }
     if (dpop) request.dpop = dpop;
     return next
       .handle()
       .pipe(mergeMap((result) => from(this.afterHandler(result, request, params, endpoint, dpop, previous))));
-  }
-
-  /** The token endpoint URL a proof must name. */
-  protected getRequestUrl(request: HttpRequest): string {
-    return requestUrl(request, this.options);
   }
 
   /**

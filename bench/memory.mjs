@@ -1,0 +1,115 @@
+// npm run bench:memory: memory per guarded request (Nest on Fastify + @DpopBound(), memory store), issue 16.
+// 1. allocation per request: a sampling heap profile (objects already collected included) over 20,000 requests;
+// 2. growth: the heap after a full GC every 20,000 requests over a 200,000-request run, with fresh proofs
+//    (iat = now, signed as the load runs) and a 10 s acceptance window, so the store reaches its steady state
+//    (live records ≈ rate × 11 s, within its 150,000 entries) and anything else that grows is a leak.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { calculateJwkThumbprint } from 'jose';
+
+const ISSUER = 'https://as.bench.local';
+const AUDIENCE = 'https://api.bench.local';
+const HOST = 'bench.local';
+const HTU = `http://${HOST}/api/me`;
+const TOTAL = Number(process.env.BENCH_MEMORY_REQUESTS ?? 200_000);
+const CHUNK = 20_000;
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const es256 = (input, key) =>
+  sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+
+const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
+const now = Math.floor(Date.now() / 1000);
+const clients = await Promise.all(
+  Array.from({ length: 64 }, async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const header = b64({ alg: 'ES256', typ: 'at+jwt', kid: 'as' });
+    const claims = b64({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: randomUUID(),
+      iat: now,
+      exp: now + 7200,
+      cnf: { jkt: await calculateJwkThumbprint(jwk) },
+    });
+    const token = `${header}.${claims}.${es256(`${header}.${claims}`, as.privateKey)}`;
+    return {
+      privateKey,
+      token,
+      proofHeader: b64({ typ: 'dpop+jwt', alg: 'ES256', jwk }),
+      ath: createHash('sha256').update(token).digest('base64url'),
+    };
+  }),
+);
+let next = 0;
+function freshHeaders() {
+  const client = clients[next++ % clients.length];
+  const input = `${client.proofHeader}.${b64({ jti: randomUUID(), htm: 'GET', htu: HTU, iat: Math.floor(Date.now() / 1000), ath: client.ath })}`;
+  return { host: HOST, authorization: `DPoP ${client.token}`, dpop: `${input}.${es256(input, client.privateKey)}` };
+}
+
+const port = 4890;
+const child = spawn(process.execPath, ['--expose-gc', 'bench/servers.mjs', 'nest-fastify-memory-soak', String(port)], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  env: { ...process.env, BENCH_AS_JWK: JSON.stringify(asJwk), BENCH_MEMORY: '1' },
+});
+await new Promise((resolve, reject) => {
+  child.once('message', resolve);
+  child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+const ask = (message) =>
+  new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+
+async function load(amount) {
+  let ok = 0;
+  const result = await new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}/api/me`,
+        connections: 16,
+        amount,
+        requests: [{ setupRequest: (req) => ({ ...req, headers: freshHeaders() }) }],
+      },
+      (error, res) => (error ? reject(error) : resolve(res)),
+    );
+    instance.on('response', (_c, status) => status === 200 && ok++);
+  });
+  if (ok !== amount) throw new Error(`${amount - ok} of ${amount} requests were not accepted`);
+  return result;
+}
+
+try {
+  await load(5000); // warm-up
+  await ask('alloc-start');
+  await load(CHUNK);
+  const { allocated } = await ask('alloc-stop');
+  const perRequest = allocated / CHUNK;
+  const samples = [];
+  for (let done = 0; done < TOTAL; done += CHUNK) {
+    await load(CHUNK);
+    const { heapUsed } = await ask('heap');
+    samples.push({ requests: done + CHUNK, heapMiB: heapUsed / 2 ** 20 });
+  }
+  const lines = [
+    `Allocation per guarded request (sampled over ${CHUNK.toLocaleString('en-US')} requests): ${(perRequest / 1024).toFixed(1)} KiB`,
+    '',
+    `Heap after a full GC during a ${TOTAL.toLocaleString('en-US')}-request run (every request accepted):`,
+    '',
+    '| requests | heap used (MiB) |',
+    '| ---: | ---: |',
+    ...samples.map((s) => `| ${s.requests.toLocaleString('en-US')} | ${s.heapMiB.toFixed(1)} |`),
+  ];
+  const steady = samples.filter((s) => s.requests >= TOTAL / 2);
+  const growth = steady.at(-1).heapMiB - steady[0].heapMiB;
+  lines.push('', `Growth over the second half (store at steady state): ${growth.toFixed(1)} MiB`);
+  console.log(lines.join('\n'));
+  writeFileSync('bench/MEMORY.md', `# Memory per guarded request (\`npm run bench:memory\`)\n\n${lines.join('\n')}\n`);
+} finally {
+  child.kill();
+}
