@@ -1,7 +1,9 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { resolveTokenEndpointOptions } from '../../lib/token-endpoint/resolve-token-endpoint-options.js';
 import {
+  DpopBound,
   DpopTokenEndpoint,
   getDpopOptionsToken,
   type DpopTokenEndpointOptions,
@@ -237,5 +239,32 @@ describe('@DpopTokenEndpoint() options', () => {
     [{ requireNonse: true }, /"requireNonse" is not an option; known options are requireNonce/],
   ])('a wrong option fails at start-up, naming it: %j', (options, message) => {
     expect(() => DpopTokenEndpoint(options as DpopTokenEndpointOptions)).toThrow(message);
+  });
+});
+
+describe('one spelling per level: requireNonce (the 0.1 name nonce still works, with a deprecation)', () => {
+  it('@DpopBound({ nonce }) and @DpopTokenEndpoint({ nonce }) mean requireNonce and log one deprecation each', () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      class Handlers {
+        a() {}
+        b() {}
+      }
+      for (let i = 0; i < 3; i++) {
+        DpopBound({ nonce: true })(Handlers.prototype, 'a', Object.getOwnPropertyDescriptor(Handlers.prototype, 'a')!);
+        DpopTokenEndpoint({ nonce: false });
+      }
+      expect(Reflect.getMetadata('dpop:bound', Handlers.prototype.a)).toEqual({
+        allowBearer: false,
+        requireNonce: true,
+      });
+      expect(resolveTokenEndpointOptions({ nonce: false }).requireNonce).toBe(false);
+      expect(resolveTokenEndpointOptions({ requireNonce: true, nonce: false }).requireNonce).toBe(true);
+      const messages = warn.mock.calls.map((call) => String(call[0]));
+      expect(messages.filter((m) => /@DpopBound\(\{ nonce \}\) is deprecated.*requireNonce/.test(m))).toHaveLength(1);
+      expect(messages.filter((m) => /@DpopTokenEndpoint\(\{ nonce \}\) is deprecated/.test(m))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
