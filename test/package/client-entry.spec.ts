@@ -43,8 +43,8 @@ const loadsPackage = (loaded: string[], name: string) => loaded.some((url) => ur
 
 describe('nestjs-dpop/client entry', () => {
   it('exists in dist/', () => {
-    expect(existsSync('dist/client/index.js')).toBe(true);
-    expect(existsSync('dist/client/index.d.ts')).toBe(true);
+    expect(existsSync('dist/esm/client/index.js')).toBe(true);
+    expect(existsSync('dist/esm/client/index.d.ts')).toBe(true);
   });
 
   it('loads with import through the exports map', () => {
