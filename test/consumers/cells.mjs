@@ -1,0 +1,103 @@
+// The consumer matrix's app cells: each starts from `nest new` of a real @nestjs/cli release and records,
+// as code, every step a user takes on top of the generated project. Steps needed by nestjs-dpop itself are
+// marked `ours: true`; the README names the same steps ("Testing with Jest").
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+
+/** The README's "Testing with Jest" line: let ts-jest compile jose (ESM only) for Jest's CommonJS runtime. */
+export const JEST_TRANSFORM_IGNORE = '/node_modules/(?!(jose|dpop)/)';
+
+/** Packages every cell adds: panva's dpop (the spec's client), jose (the spec signs the access token). */
+const SPEC_DEPENDENCIES = ['dpop@^2', 'jose@^6', 'typeorm@^1'];
+
+/** Packages the README's code blocks import, per Nest major. */
+const README_DEPENDENCIES = {
+  11: ['@nestjs/config@^4', '@nestjs/typeorm@^11', '@nestjs/axios@^4', 'axios@^1', 'oauth4webapi@^3'],
+  12: ['@nestjs/config@^12', '@nestjs/typeorm@^12', '@nestjs/axios@^12', 'axios@^1', 'oauth4webapi@^3'],
+};
+
+export const CELLS = [
+  {
+    name: 'nest11-cjs-jest',
+    title: 'Nest 11 (nest new, @nestjs/cli 11): CommonJS + Jest',
+    cli: '@nestjs/cli@11',
+    newArgs: [],
+    dependencies: [...SPEC_DEPENDENCIES, ...README_DEPENDENCIES[11]],
+    /** The template's relative imports have no extension (CommonJS + Jest's resolver). */
+    relativeImportSuffix: '',
+    steps: [
+      {
+        ours: true,
+        what: `Jest config: "transformIgnorePatterns": ["${JEST_TRANSFORM_IGNORE}"] (jose and dpop are ESM only)`,
+        apply(app) {
+          const pkg = readJson(join(app, 'package.json'));
+          pkg.jest.transformIgnorePatterns = [JEST_TRANSFORM_IGNORE];
+          writeJson(join(app, 'package.json'), pkg);
+        },
+      },
+    ],
+  },
+  {
+    name: 'nest12-esm-vitest',
+    title: 'Nest 12 (nest new, @nestjs/cli 12): ESM + Vitest (the template as generated)',
+    cli: '@nestjs/cli@12',
+    newArgs: ['--no-observe'],
+    dependencies: [...SPEC_DEPENDENCIES, ...README_DEPENDENCIES[12]],
+    relativeImportSuffix: '.js',
+    steps: [],
+  },
+  {
+    name: 'nest12-cjs-jest',
+    title: 'Nest 12 (nest new, @nestjs/cli 12) switched to CommonJS + Jest',
+    cli: '@nestjs/cli@12',
+    newArgs: ['--no-observe'],
+    dependencies: [...SPEC_DEPENDENCIES, ...README_DEPENDENCIES[12], 'jest@^30', 'ts-jest@^29', '@types/jest@^30'],
+    relativeImportSuffix: '.js',
+    steps: [
+      {
+        ours: false,
+        what: 'package.json: drop "type": "module"; src/main.ts: `void bootstrap()` (no top-level await in CommonJS)',
+        apply(app) {
+          const pkg = readJson(join(app, 'package.json'));
+          delete pkg.type;
+          writeJson(join(app, 'package.json'), pkg);
+          const main = join(app, 'src/main.ts');
+          writeFileSync(main, readFileSync(main, 'utf8').replace(/^await bootstrap\(\);$/m, 'void bootstrap();'));
+        },
+      },
+      {
+        ours: false,
+        what:
+          'Vitest replaced by Jest in ESM mode (Nest 12 is ESM only and uses import.meta, which ts-jest cannot turn ' +
+          'into CommonJS): `node --experimental-vm-modules jest`, ts-jest `useESM`, `.js` suffixes mapped',
+        apply(app) {
+          const pkg = readJson(join(app, 'package.json'));
+          pkg.scripts.test = 'node --experimental-vm-modules node_modules/jest/bin/jest.js';
+          pkg.jest = {
+            moduleFileExtensions: ['js', 'json', 'ts'],
+            rootDir: 'src',
+            testRegex: '.*\\.spec\\.ts$',
+            testEnvironment: 'node',
+            extensionsToTreatAsEsm: ['.ts'],
+            transform: {
+              '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { module: 'esnext', moduleResolution: 'bundler' } }],
+            },
+            moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+          };
+          writeJson(join(app, 'package.json'), pkg);
+          const tsconfig = readJson(join(app, 'tsconfig.json'));
+          tsconfig.compilerOptions.types = ['jest', 'node'];
+          writeJson(join(app, 'tsconfig.json'), tsconfig);
+          for (const file of ['vitest.config.ts', 'vitest.config.e2e.ts']) rmSync(join(app, file), { force: true });
+          // The template's e2e spec is wired to Vitest's e2e config; its unit spec runs under Jest as is.
+          rmSync(join(app, 'test'), { recursive: true, force: true });
+          delete pkg.scripts['test:e2e'];
+          writeJson(join(app, 'package.json'), pkg);
+        },
+      },
+    ],
+  },
+];
