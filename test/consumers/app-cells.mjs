@@ -6,13 +6,16 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readmeBlockFiles } from './readme-blocks.mjs';
-import { cached, installTarball, must, packageDependencies, replaceDir, ROOT, run, tail } from './util.mjs';
+import { cached, installTarball, must, packageDependencies, ROOT, run, tail } from './util.mjs';
 
 const OVERLAY = join(ROOT, 'test/consumers/app');
 /** Bump when the way a cell is made changes (the cache key includes it). */
-const RECIPE = 1;
+const RECIPE = 2;
 
-/** Makes (or reuses) the installed template of a cell; returns the app folder, pristine sources kept aside. */
+/**
+ * Makes (or reuses) the installed template of a cell: `nest new`, then `npm install` of the packages the spec
+ * and the README blocks import. The generated files are kept aside (`pristine/`): every run starts from them.
+ */
 function template(cell, tarball) {
   const key = {
     RECIPE,
@@ -20,22 +23,30 @@ function template(cell, tarball) {
     cli: cell.cli,
     newArgs: cell.newArgs,
     deps: cell.dependencies,
-    steps: cell.steps.map((s) => s.what),
     pkg: packageDependencies(),
   };
   const { dir, hit } = cached(cell.name, key, (tmp) => {
     must(
       'npx',
       ['-y', cell.cli, 'new', 'app', '--skip-git', '--skip-install', '--package-manager', 'npm', ...cell.newArgs],
-      { cwd: tmp },
+      {
+        cwd: tmp,
+      },
     );
     const app = join(tmp, 'app');
-    for (const step of cell.steps) step.apply(app);
     // The tarball brings jose (our dependency); it is replaced by the current build on every run.
     must('npm', ['install', '--loglevel=error', ...cell.dependencies, tarball], { cwd: app, timeout: 900_000 });
-    cpSync(join(app, 'src'), join(tmp, 'pristine-src'), { recursive: true });
+    cpSync(app, join(tmp, 'pristine'), { recursive: true, filter: (source) => !source.includes('/node_modules') });
   });
-  return { app: join(dir, 'app'), pristine: join(dir, 'pristine-src'), hit };
+  return { app: join(dir, 'app'), pristine: join(dir, 'pristine'), hit };
+}
+
+/** Puts the generated files back (node_modules stays), so no step or file of an earlier run is left. */
+function reset(app, pristine) {
+  for (const entry of readdirSync(app)) {
+    if (entry !== 'node_modules') rmSync(join(app, entry), { recursive: true, force: true });
+  }
+  cpSync(pristine, app, { recursive: true });
 }
 
 const freePort = () =>
@@ -134,8 +145,8 @@ export async function runCell(cell, tarball, log) {
   log(
     `  template ${hit ? 'from the cache' : `made and installed in ${Math.round((Date.now() - started) / 1000)} s`} (${app})`,
   );
-  replaceDir(pristine, join(app, 'src'));
-  rmSync(join(app, 'readme-blocks'), { recursive: true, force: true });
+  reset(app, pristine);
+  for (const step of cell.steps) step.apply(app);
   installTarball(app, tarball);
   overlay(cell, app);
   const version = (name) => JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version;

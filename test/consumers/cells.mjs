@@ -3,12 +3,23 @@
 // marked `ours: true`; the README names the same steps ("Testing with Jest").
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from './util.mjs';
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 
-/** The README's "Testing with Jest" line: let ts-jest compile jose (ESM only) for Jest's CommonJS runtime. */
-export const JEST_TRANSFORM_IGNORE = '/node_modules/(?!(jose|dpop)/)';
+/**
+ * The README's "Testing with Jest" section: its two ```json blocks (package.json fragments), parsed as
+ * written. The first is the Nest 11 line for jose; the second is Nest 12's Jest ESM mode.
+ */
+export function jestRecipes() {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Testing with Jest');
+  const section = readme.slice(start, readme.indexOf('\n## ', start));
+  const blocks = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map(([, body]) => JSON.parse(`{${body}}`));
+  if (start < 0 || blocks.length !== 2) throw new Error('README.md: "Testing with Jest" must hold two json blocks');
+  return { nest11: blocks[0], nest12: blocks[1] };
+}
 
 /** Packages every cell adds: panva's dpop (the spec's client), jose (the spec signs the access token). */
 const SPEC_DEPENDENCIES = ['dpop@^2', 'jose@^6', 'typeorm@^1'];
@@ -31,10 +42,10 @@ export const CELLS = [
     steps: [
       {
         ours: true,
-        what: `Jest config: "transformIgnorePatterns": ["${JEST_TRANSFORM_IGNORE}"] (jose and dpop are ESM only)`,
+        what: 'the README\'s Jest line (Testing with Jest): "transformIgnorePatterns" lets ts-jest compile jose and dpop (ESM only)',
         apply(app) {
           const pkg = readJson(join(app, 'package.json'));
-          pkg.jest.transformIgnorePatterns = [JEST_TRANSFORM_IGNORE];
+          Object.assign(pkg.jest, jestRecipes().nest11);
           writeJson(join(app, 'package.json'), pkg);
         },
       },
@@ -71,22 +82,13 @@ export const CELLS = [
       {
         ours: false,
         what:
-          'Vitest replaced by Jest in ESM mode (Nest 12 is ESM only and uses import.meta, which ts-jest cannot turn ' +
-          'into CommonJS): `node --experimental-vm-modules jest`, ts-jest `useESM`, `.js` suffixes mapped',
+          'Vitest replaced by Jest in ESM mode as the README says (Nest 12 is ESM only and uses import.meta, which ' +
+          'ts-jest cannot turn into CommonJS): `node --experimental-vm-modules jest`, ts-jest `useESM`, `.js` mapped',
         apply(app) {
           const pkg = readJson(join(app, 'package.json'));
-          pkg.scripts.test = 'node --experimental-vm-modules node_modules/jest/bin/jest.js';
-          pkg.jest = {
-            moduleFileExtensions: ['js', 'json', 'ts'],
-            rootDir: 'src',
-            testRegex: '.*\\.spec\\.ts$',
-            testEnvironment: 'node',
-            extensionsToTreatAsEsm: ['.ts'],
-            transform: {
-              '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { module: 'esnext', moduleResolution: 'bundler' } }],
-            },
-            moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-          };
+          const recipe = jestRecipes().nest12;
+          Object.assign(pkg.scripts, recipe.scripts);
+          pkg.jest = recipe.jest;
           writeJson(join(app, 'package.json'), pkg);
           const tsconfig = readJson(join(app, 'tsconfig.json'));
           tsconfig.compilerOptions.types = ['jest', 'node'];

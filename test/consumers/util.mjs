@@ -1,7 +1,7 @@
 // Shared helpers of the consumer matrix: running commands, the install cache, the packed package.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -95,10 +95,4 @@ export function cached(name, key, make) {
       rmSync(join(CACHE, entry), { recursive: true, force: true });
   }
   return { dir, hit: false };
-}
-
-/** Replaces `to` with a copy of `from`. */
-export function replaceDir(from, to) {
-  rmSync(to, { recursive: true, force: true });
-  cpSync(from, to, { recursive: true });
 }
