@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['bench/**/*.mjs', 'eslint.config.js'],
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'test/consumers/**/*.mjs', 'eslint.config.js'],
     languageOptions: {
       globals: {
         process: 'readonly',
@@ -16,6 +16,7 @@ export default tseslint.config(
         URL: 'readonly',
         setTimeout: 'readonly',
         performance: 'readonly',
+        fetch: 'readonly',
       },
     },
   },

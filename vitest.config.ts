@@ -95,6 +95,7 @@ export default defineConfig({
         test: {
           name: 'package',
           include: ['test/package/**/*.spec.ts'],
+          testTimeout: 30_000,
         },
       },
       {

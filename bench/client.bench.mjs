@@ -10,7 +10,7 @@ import { webcrypto } from 'node:crypto';
 import { arch, cpus } from 'node:os';
 import { generateKeyPair, generateProof } from 'dpop';
 import { exportJWK } from 'jose';
-import { DpopProofSigner } from '../dist/client/index.js';
+import { DpopProofSigner } from '../dist/esm/client/index.js';
 
 const count = Number(process.env.BENCH_PROOFS ?? 10_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -6,8 +6,8 @@ import { Controller, Get, Module, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/index.js';
-import { TypeOrmDpopStore } from '../dist/storage/typeorm/index.js';
+import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/esm/index.js';
+import { TypeOrmDpopStore } from '../dist/esm/storage/typeorm/index.js';
 
 const [kind, portText] = process.argv.slice(2);
 const port = Number(portText);

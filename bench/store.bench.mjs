@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryDpopStore } from '../dist/index.js';
-import { TypeOrmDpopStore } from '../dist/storage/typeorm/index.js';
+import { MemoryDpopStore } from '../dist/esm/index.js';
+import { TypeOrmDpopStore } from '../dist/esm/storage/typeorm/index.js';
 
 const COUNT = Number(process.env.BENCH_INSERTS ?? 5000);
 const IN_FLIGHT = 32;

@@ -5,8 +5,8 @@
 import 'reflect-metadata';
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { DpopEvents } from '../dist/index.js';
-import { DpopTelemetry } from '../dist/observability/dpop-telemetry.js';
+import { DpopEvents } from '../dist/esm/index.js';
+import { DpopTelemetry } from '../dist/esm/observability/dpop-telemetry.js';
 
 const N = 2_000_000;
 const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';

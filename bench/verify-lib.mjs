@@ -2,8 +2,8 @@
 import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { EmbeddedJWK, jwtVerify } from 'jose';
-import { DpopNonceService, DpopVerifierService, MemoryDpopStore } from '../dist/index.js';
-import { resolveDpopOptions } from '../dist/options/resolve-dpop-options.js';
+import { DpopNonceService, DpopVerifierService, MemoryDpopStore } from '../dist/esm/index.js';
+import { resolveDpopOptions } from '../dist/esm/options/resolve-dpop-options.js';
 
 const HTU = 'https://api.example.com/orders';
 const NOW = 1_800_000_000;

@@ -21,8 +21,8 @@ const run = runNode;
 
 describe('nestjs-dpop/client entry', () => {
   it('exists in dist/', () => {
-    expect(existsSync('dist/client/index.js')).toBe(true);
-    expect(existsSync('dist/client/index.d.ts')).toBe(true);
+    expect(existsSync('dist/esm/client/index.js')).toBe(true);
+    expect(existsSync('dist/esm/client/index.d.ts')).toBe(true);
   });
 
   it('loads with import through the exports map', () => {
@@ -48,6 +48,18 @@ describe('nestjs-dpop/client entry', () => {
     expect(loadsPackage(client.loaded, 'oauth4webapi')).toBe(true);
     expect(loadsPackage(client.loaded, 'axios')).toBe(false);
     expect(loadsPackage(client.loaded, '@nestjs/axios')).toBe(false);
+  });
+
+  it('the same holds for the CommonJS build (require): the main entry loads neither, the client entry oauth4webapi', () => {
+    const loaded = (entry: string) =>
+      JSON.parse(
+        run(
+          `require('${entry}'); const k = Object.keys(require.cache); console.log(JSON.stringify(` +
+            `['jose', 'oauth4webapi', 'axios', '@nestjs/axios'].map((n) => k.some((f) => f.includes('/node_modules/' + n + '/')))))`,
+        ).stdout,
+      ) as boolean[];
+    expect(loaded('nestjs-dpop')).toEqual([true, false, false, false]); // the probe sees jose, loaded by require(esm)
+    expect(loaded('nestjs-dpop/client')).toEqual([true, true, false, false]);
   });
 
   it('the main entry does not re-export the client', () => {

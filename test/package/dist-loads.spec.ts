@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The built package (dist/, through the exports map) loads both ways:
- * `import` and `require` (Node's require(esm), as a CommonJS app does).
+ * The built package (dist/, through the exports map) loads both ways: `import` gets the ESM build
+ * (dist/esm), `require` the CommonJS build (dist/cjs, whose package.json says "type": "commonjs").
  * `npm test` builds dist/ first.
  */
 const EXPORTS = [
@@ -16,14 +16,41 @@ const EXPORTS = [
   'jwkThumbprint',
 ];
 
-function run(script: string): string {
-  return execFileSync(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8', stdio: 'pipe' }).trim();
+function run(script: string, inputType: 'commonjs' | 'module' = 'commonjs'): string {
+  return execFileSync(process.execPath, ['--no-warnings', `--input-type=${inputType}`, '-e', script], {
+    encoding: 'utf8',
+    stdio: 'pipe',
+  }).trim();
 }
 
 describe('built package', () => {
-  it('exists (npm run build wrote dist/)', () => {
-    expect(existsSync('dist/index.js')).toBe(true);
-    expect(existsSync('dist/index.d.ts')).toBe(true);
+  it('exists (npm run build wrote both builds)', () => {
+    for (const build of ['esm', 'cjs']) {
+      expect(existsSync(`dist/${build}/index.js`)).toBe(true);
+      expect(existsSync(`dist/${build}/index.d.ts`)).toBe(true);
+    }
+    expect(JSON.parse(readFileSync('dist/cjs/package.json', 'utf8'))).toEqual({ type: 'commonjs' });
+  });
+
+  it('import resolves to the ESM build and require to the CommonJS build, for every entry', () => {
+    for (const [entry, file] of [
+      ['nestjs-dpop', 'index.js'],
+      ['nestjs-dpop/typeorm', 'storage/typeorm/index.js'],
+      ['nestjs-dpop/confirmation', 'confirmation/index.js'],
+      ['nestjs-dpop/client', 'client/index.js'],
+    ]) {
+      expect(run(`console.log(import.meta.resolve('${entry}'))`, 'module')).toMatch(new RegExp(`/dist/esm/${file}$`));
+      expect(run(`console.log(require.resolve('${entry}'))`)).toMatch(new RegExp(`/dist/cjs/${file}$`));
+    }
+  });
+
+  it('the CommonJS build is CommonJS: it loads with require without require(esm) of our own files', () => {
+    // jose (ESM only) is still loaded through require(esm); our files are plain CommonJS modules.
+    const out = run(
+      `const m = require('nestjs-dpop'); const mod = require.cache[require.resolve('nestjs-dpop')]; ` +
+        `console.log(JSON.stringify({ cjs: mod !== undefined && typeof mod.exports.DpopModule === 'function', same: mod.exports === m }))`,
+    );
+    expect(JSON.parse(out)).toEqual({ cjs: true, same: true });
   });
 
   it('loads with import through the exports map', () => {
@@ -78,8 +105,8 @@ describe('built package', () => {
   });
 
   it('refuses deep imports (only the public entry is exported)', () => {
-    expect(() => run(`require('nestjs-dpop/dist/options/resolve-dpop-options.js')`)).toThrow(
-      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
-    );
+    for (const deep of ['nestjs-dpop/dist/cjs/options/resolve-dpop-options.js', 'nestjs-dpop/dist/esm/index.js']) {
+      expect(() => run(`require('${deep}')`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    }
   });
 });

@@ -3,7 +3,8 @@ import { runInPackedApp } from '../helpers/packed-app.js';
 
 /**
  * A CommonJS Nest 11 app installs the packed library (npm pack, not a link:
- * a link would resolve a second copy of @nestjs/*) and uses it with require().
+ * a link would resolve a second copy of @nestjs/*) and uses it with require(),
+ * which loads the CommonJS build (dist/cjs). test/consumers/ has the full matrix.
  */
 
 const APP = String.raw`
@@ -37,6 +38,7 @@ Module({ imports: [dpop.DpopModule.forRoot({ maxProofAge: 120 })], providers: [P
     jkt: result.jkt,
     replay,
     oneCopyOfNest: require.resolve('@nestjs/common', { paths: [libDir] }) === require.resolve('@nestjs/common'),
+    build: libDir.endsWith(require('node:path').join('dist', 'cjs')) ? 'cjs' : libDir,
   }));
   await app.close();
 })().catch((error) => { console.error(error); process.exit(1); });
@@ -59,5 +61,6 @@ describe('CommonJS Nest 11 app', () => {
     expect(result.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.replay).toBe('replay');
     expect(result.oneCopyOfNest).toBe(true);
+    expect(result.build).toBe('cjs'); // require() gets the CommonJS build
   });
 });
