@@ -41,7 +41,13 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('RedisDpopStore faults on %s',
   }
   async function resumes(): Promise<boolean> {
     for (let i = 0; i < 100; i++) {
-      if (await verify(await proof()).then(() => true, () => false)) return true;
+      if (
+        await verify(await proof()).then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return false;

@@ -90,7 +90,12 @@ export function typeormCases(name: string, connection: () => DataSourceOptions) 
       const id = (i: number, tag: string) => `${tag}${String(i).padStart(43 - tag.length, '0')}`;
       for (let i = 0; i < 30; i++) await store.rememberProof(id(i, 'old'), now - 1000);
       for (let i = 0; i < 12; i++) await store.rememberProof(id(i, 'new'), now + 60_000);
-      const binding = (tag: string, expiresAt: number) => ({ tokenHash: id(1, tag), jkt: id(1, 'k'), clientId: 'c', expiresAt });
+      const binding = (tag: string, expiresAt: number) => ({
+        tokenHash: id(1, tag),
+        jkt: id(1, 'k'),
+        clientId: 'c',
+        expiresAt,
+      });
       await store.saveRefreshTokenBinding(binding('rtold', now - 1));
       await store.saveRefreshTokenBinding(binding('rtnew', now + 60_000));
       expect(await store.prune()).toBe(31);

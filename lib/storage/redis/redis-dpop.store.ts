@@ -70,18 +70,7 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     private readonly owned = false,
   ) {
     super();
-    const prefix = options.keyPrefix ?? 'dpop:';
-    if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-      throw new TypeError(
-        `RedisDpopStore keyPrefix must be at most 64 printable ASCII characters without spaces (got ${JSON.stringify(prefix)}).`,
-      );
-    }
-    const timeoutMs = options.commandTimeoutMs ?? 1000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-      throw new RangeError(
-        `RedisDpopStore commandTimeoutMs must be an integer from 1 to 60000 ms (got ${String(timeoutMs)}).`,
-      );
-    }
+    const { prefix, timeoutMs } = validate(options);
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
     this.now = options.now ?? Date.now;
@@ -112,7 +101,7 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
         `RedisDpopStore.connect connectTimeoutMs must be a positive integer (got ${String(connectTimeoutMs)}).`,
       );
     }
-    new RedisDpopStore({ status: 'ready' } as RedisClientLike, storeOptions); // validates before connecting
+    validate(storeOptions); // before connecting
     const logger = new Logger('RedisDpopStore');
     let lastLogged = 0;
     const onError = (error: Error) => {
@@ -177,6 +166,22 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
   private bounded<T>(command: Promise<T>): Promise<T> {
     return within(command, this.timeoutMs, 'a command');
   }
+}
+
+function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: number } {
+  const prefix = options.keyPrefix ?? 'dpop:';
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw new TypeError(
+      `RedisDpopStore keyPrefix must be at most 64 printable ASCII characters without spaces (got ${JSON.stringify(prefix)}).`,
+    );
+  }
+  const timeoutMs = options.commandTimeoutMs ?? 1000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw new RangeError(
+      `RedisDpopStore commandTimeoutMs must be an integer from 1 to 60000 ms (got ${String(timeoutMs)}).`,
+    );
+  }
+  return { prefix, timeoutMs };
 }
 
 /** Reads a stored binding; anything else is an error (never read as "unbound"). */
