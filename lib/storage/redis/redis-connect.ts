@@ -59,7 +59,9 @@ export async function connectRedis(
     ({ Redis } = await import('ioredis'));
   } catch (error) {
     if (!missing(error)) throw error;
-    throw new Error('RedisDpopStore.connect needs the "redis" (v5) or "ioredis" (v5) package: npm install redis');
+    throw new Error('RedisDpopStore.connect needs the "redis" (v5) or "ioredis" (v5) package: npm install redis', {
+      cause: error,
+    });
   }
   const client = new Redis(url, {
     lazyConnect: true,
