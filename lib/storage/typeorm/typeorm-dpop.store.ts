@@ -6,6 +6,7 @@ import { DpopStore } from '../dpop-store.js';
 import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
+import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
 
 /** Options of {@link TypeOrmDpopStore}. @publicApi */
 export interface TypeOrmDpopStoreOptions {
@@ -68,7 +69,9 @@ function statements(dialect: Dialect, replay: string, bindings: string): Stateme
  * `DPOP_TYPEORM_ENTITIES`, and its `migrations` `DPOP_TYPEORM_MIGRATIONS` or
  * `synchronize` on), or let {@link TypeOrmDpopStore.open} create one.
  * A replay check is one atomic statement (insert-or-ignore and the affected
- * row count), never a read followed by a write. Expired rows are deleted in
+ * row count), never a read followed by a write, prepared once on the
+ * DataSource's driver (better-sqlite3, pg, mysql2) so the request path skips
+ * TypeORM's query building; TypeORM keeps the schema and the connections. Expired rows are deleted in
  * bounded batches on a timer, off the request path. Database errors reject,
  * so the verifier refuses the proof (fail closed).
  * @publicApi
@@ -80,6 +83,8 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly batchSize: number;
   private readonly maxBatches: number;
   private sql?: Statements;
+  /** The replay insert prepared on the driver (undefined: through a query runner). */
+  private insertReplay?: ReplayInsert;
   private timer?: NodeJS.Timeout;
   private pruning?: Promise<number>;
 
@@ -135,10 +140,17 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     return new TypeOrmDpopStore(dataSource, options, true);
   }
 
-  async rememberProof(key: string, expiresAt: number): Promise<boolean> {
-    if (!HASH.test(key) || !Number.isSafeInteger(expiresAt)) throw new Error('TypeOrmDpopStore: malformed replay key');
-    const result = await this.run(this.statements().insertReplay, [key, expiresAt]);
-    return result === 1;
+  rememberProof(key: string, expiresAt: number): Promise<boolean> {
+    try {
+      if (!HASH.test(key) || !Number.isSafeInteger(expiresAt))
+        throw new Error('TypeOrmDpopStore: malformed replay key');
+      const sql = this.statements().insertReplay;
+      const affected = this.insertReplay ? this.insertReplay(key, expiresAt) : this.run(sql, [key, expiresAt]);
+      // better-sqlite3 answers synchronously: no extra promise hop on the request path
+      return typeof affected === 'number' ? Promise.resolve(affected === 1) : affected.then((n) => n === 1);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
@@ -217,6 +229,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
           .map((part) => this.dataSource.driver.escape(part))
           .join('.');
       this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
+      this.insertReplay = preparedReplayInsert(this.dataSource, this.sql.insertReplay);
     }
     return this.sql;
   }
