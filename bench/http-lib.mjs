@@ -116,12 +116,14 @@ function load(port, pairs, connections) {
 }
 
 /** Runs every server kind on the same pairs; returns one row per kind. */
-export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32 }) {
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs every server kind on the same pairs (`rounds` measured runs each, medians); one row per kind. */
+export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32, rounds = 1 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const { asJwk, pairs } = await makeWorkload({ requests: requests + warmup });
+  const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup });
   const warm = pairs.slice(0, warmup);
-  const measured = pairs.slice(warmup);
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const rows = [];
@@ -132,19 +134,30 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       try {
         await load(port, warm, connections);
-        const before = cpuTicks(child.pid);
-        const result = await load(port, measured, connections);
-        const seconds = result.seconds;
-        const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
-        const ok = result['2xx'];
+        const runs = [];
+        for (let round = 0; round < rounds; round++) {
+          const measured = pairs.slice(warmup + round * requests, warmup + (round + 1) * requests);
+          const before = cpuTicks(child.pid);
+          const result = await load(port, measured, connections);
+          const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
+          runs.push({
+            rps: result.requests.total / result.seconds,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            cpuPerRequest: cpu / result.requests.total,
+            ok: result['2xx'],
+            failed: result.non2xx + result.errors,
+          });
+        }
         rows.push({
           kind,
-          rps: result.requests.total / seconds,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          cpuPerRequest: cpu / result.requests.total,
-          ok,
-          failed: result.non2xx + result.errors,
+          rps: median(runs.map((r) => r.rps)),
+          p50: median(runs.map((r) => r.p50)),
+          p99: median(runs.map((r) => r.p99)),
+          cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
+          cpuRuns: runs.map((r) => r.cpuPerRequest),
+          ok: runs.reduce((sum, r) => sum + r.ok, 0),
+          failed: runs.reduce((sum, r) => sum + r.failed, 0),
         });
       } finally {
         child.kill();
@@ -154,5 +167,5 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { rows, pinned: pin, requests, connections };
+  return { rows, pinned: pin, requests, connections, rounds };
 }
