@@ -76,6 +76,7 @@ describe('RedisDpopStore options', () => {
     expect(make({ keyPrefix: 'x'.repeat(65) })).toThrow(/keyPrefix/);
     expect(make({ commandTimeoutMs: 0 })).toThrow(/commandTimeoutMs must be an integer from 1 to 60000 ms \(got 0\)/);
     expect(make({ commandTimeoutMs: 1.5 })).toThrow(/commandTimeoutMs/);
+    expect(make({ maxPendingCommands: 0 })).toThrow(/maxPendingCommands must be a positive integer \(got 0\)/);
     expect(() => new RedisDpopStore({} as never)).toThrow(/needs a node-redis v5 client .* or an ioredis client/);
     await expect(RedisDpopStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\//);
     await expect(RedisDpopStore.connect(URL, { client: 'memcached' as never })).rejects.toThrow(/"redis" or "ioredis"/);

@@ -76,6 +76,16 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('RedisDpopStore faults on %s',
     expect(took).toBeGreaterThanOrEqual(900); // waited for the timeout…
     expect(took).toBeLessThan(3000); // …and no longer
     expect(await resumes()).toBe(true);
+    // while hung, commands awaiting a reply are capped: the ones past maxPendingCommands are refused at once
+    const capped = new RedisDpopStore(client, { keyPrefix: uniquePrefix(), maxPendingCommands: 2 });
+    await control.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () => capped.rememberProof(replayKey('cap', randomUUID()), Date.now() + 5000)),
+    );
+    const reasons = outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'accepted'));
+    expect(reasons.filter((r) => /2 commands already await Redis/.test(r))).toHaveLength(3);
+    expect(reasons.filter((r) => /took longer than 1000 ms/.test(r))).toHaveLength(2);
+    expect(await resumes()).toBe(true);
     // replies stay paired with their commands after a timed-out one
     const tokenHash = replayKey('binding', randomUUID());
     const jkt = replayKey('jkt', randomUUID());

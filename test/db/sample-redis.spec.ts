@@ -36,10 +36,10 @@ describe('the sample with DPOP_REDIS_URL', () => {
       );
       expect(await res.json()).toMatchObject({ sub: 'demo-service', scheme: 'DPoP' });
       expect(await proofKeys()).toBeGreaterThanOrEqual(keysBefore + 2); // the token request's proof and the API's
-      const [{ count }] = (await app.get(DataSource).query('SELECT COUNT(*) AS count FROM dpop_replay_record')) as {
+      const rows = (await app.get(DataSource).query('SELECT COUNT(*) AS count FROM dpop_replay_record')) as {
         count: number;
       }[];
-      expect(Number(count)).toBe(0);
+      expect(Number(rows[0]?.count)).toBe(0);
     } finally {
       await app.close();
     }

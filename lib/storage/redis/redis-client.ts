@@ -5,7 +5,7 @@
  * @publicApi
  */
 export interface NodeRedisClientLike {
-  /** node-redis' per-command options (the store sets `timeout`). */
+  /** node-redis' per-command options (how the store tells node-redis from ioredis). */
   withCommandOptions(options: { timeout?: number }): unknown;
   /** True while the socket is open (cluster). */
   readonly isOpen: boolean;

@@ -8,13 +8,21 @@ export type RedisClientLibrary = 'redis' | 'ioredis';
 /** Reconnect delays: 50 ms doubling, at most 2 s, forever (service resumes by itself). */
 const backoff = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 
-/** Rejects after `ms` unless `promise` settled first. @internal */
+/** Settles as `promise` does, or rejects after `ms` if it has not settled by then. @internal */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`RedisDpopStore: ${what} took longer than ${ms} ms`)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`RedisDpopStore: ${what} took longer than ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error as Error);
+      },
+    );
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function missing(error: unknown): boolean {
@@ -31,7 +39,7 @@ function missing(error: unknown): boolean {
 export async function connectRedis(
   url: string,
   library: RedisClientLibrary | undefined,
-  timeouts: { command: number; connect: number },
+  timeouts: { connect: number },
   onError: (error: Error) => void,
 ): Promise<RedisCommands> {
   if (library !== 'ioredis') {
@@ -49,7 +57,7 @@ export async function connectRedis(
         client.destroy();
         throw error;
       }
-      return new NodeRedisCommands(client, timeouts.command);
+      return new NodeRedisCommands(client);
     } catch (error) {
       if (library === 'redis' || !missing(error)) throw error;
     }

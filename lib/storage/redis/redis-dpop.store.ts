@@ -21,6 +21,12 @@ export interface RedisDpopStoreOptions {
    * @default 1000
    */
   commandTimeoutMs?: number;
+  /**
+   * Most commands awaiting a reply at once. While Redis hangs, every request adds one; past this
+   * many, requests are refused at once (503) instead of piling up until the timeouts fire.
+   * @default 10000
+   */
+  maxPendingCommands?: number;
   /** The clock, in ms since the epoch (TTLs are computed from it). @default Date.now */
   now?: () => number;
 }
@@ -54,7 +60,9 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly commands: RedisCommands;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly maxPending: number;
   private readonly now: () => number;
+  private pending = 0;
   private closed = false;
 
   /**
@@ -70,12 +78,13 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     private readonly owned = false,
   ) {
     super();
-    const { prefix, timeoutMs } = validate(options);
+    const { prefix, timeoutMs, maxPending } = validate(options);
+    this.maxPending = maxPending;
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
     this.now = options.now ?? Date.now;
     if (owned) this.commands = client as RedisCommands;
-    else if (isNodeRedis(client)) this.commands = new NodeRedisCommands(client, timeoutMs);
+    else if (isNodeRedis(client)) this.commands = new NodeRedisCommands(client);
     else if (isIoRedis(client)) this.commands = new IoRedisCommands(client);
     else {
       throw new TypeError(
@@ -109,15 +118,15 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
       lastLogged = Date.now();
       logger.warn(`Redis connection error (requests are refused until it is back): ${error.message}`);
     };
-    const timeouts = { command: storeOptions.commandTimeoutMs ?? 1000, connect: connectTimeoutMs };
-    return new RedisDpopStore(await connectRedis(url, client, timeouts, onError), storeOptions, true);
+    const commands = await connectRedis(url, client, { connect: connectTimeoutMs }, onError);
+    return new RedisDpopStore(commands, storeOptions, true);
   }
 
   rememberProof(key: string, expiresAt: number): Promise<boolean> {
     if (!HASH.test(key) || !Number.isSafeInteger(expiresAt)) {
       return Promise.reject(new Error('RedisDpopStore: malformed replay key'));
     }
-    return this.bounded(this.commands.setIfAbsent(`${this.prefix}proof:${key}`, this.ttl(expiresAt)));
+    return this.bounded(() => this.commands.setIfAbsent(`${this.prefix}proof:${key}`, this.ttl(expiresAt)));
   }
 
   async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
@@ -130,13 +139,13 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     }
     const key = `${this.prefix}rt:${tokenHash}`;
     const ttl = expiresAt - this.now();
-    if (ttl <= 0) return this.bounded(this.commands.del(key)); // already expired: nothing to keep
-    await this.bounded(this.commands.setWithTtl(key, JSON.stringify({ jkt, clientId, expiresAt }), ttl));
+    if (ttl <= 0) return this.bounded(() => this.commands.del(key)); // already expired: nothing to keep
+    await this.bounded(() => this.commands.setWithTtl(key, JSON.stringify({ jkt, clientId, expiresAt }), ttl));
   }
 
   async findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined> {
     if (!HASH.test(tokenHash)) return undefined;
-    const value = await this.bounded(this.commands.get(`${this.prefix}rt:${tokenHash}`));
+    const value = await this.bounded(() => this.commands.get(`${this.prefix}rt:${tokenHash}`));
     if (value === null) return undefined;
     const binding = parseBinding(tokenHash, value);
     return binding.expiresAt > this.now() ? binding : undefined;
@@ -144,7 +153,7 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
 
   async deleteRefreshTokenBinding(tokenHash: string): Promise<void> {
     if (!HASH.test(tokenHash)) return;
-    await this.bounded(this.commands.del(`${this.prefix}rt:${tokenHash}`));
+    await this.bounded(() => this.commands.del(`${this.prefix}rt:${tokenHash}`));
   }
 
   /** Closes the client when {@link RedisDpopStore.connect} created it; a client you passed stays open. */
@@ -163,12 +172,25 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     return Math.max(1, Math.ceil(expiresAt - this.now()));
   }
 
-  private bounded<T>(command: Promise<T>): Promise<T> {
+  /** Sends one command (unless too many await replies) and bounds the wait for it. */
+  private bounded<T>(send: () => Promise<T>): Promise<T> {
+    if (this.pending >= this.maxPending) {
+      return Promise.reject(new Error(`RedisDpopStore: ${this.maxPending} commands already await Redis`));
+    }
+    let command: Promise<T>;
+    try {
+      command = send();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    this.pending++;
+    const done = () => void this.pending--;
+    command.then(done, done);
     return within(command, this.timeoutMs, 'a command');
   }
 }
 
-function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: number } {
+function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: number; maxPending: number } {
   const prefix = options.keyPrefix ?? 'dpop:';
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
     throw new TypeError(
@@ -181,7 +203,11 @@ function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: 
       `RedisDpopStore commandTimeoutMs must be an integer from 1 to 60000 ms (got ${String(timeoutMs)}).`,
     );
   }
-  return { prefix, timeoutMs };
+  const maxPending = options.maxPendingCommands ?? 10_000;
+  if (!Number.isInteger(maxPending) || maxPending < 1) {
+    throw new RangeError(`RedisDpopStore maxPendingCommands must be a positive integer (got ${String(maxPending)}).`);
+  }
+  return { prefix, timeoutMs, maxPending };
 }
 
 /** Reads a stored binding; anything else is an error (never read as "unbound"). */
