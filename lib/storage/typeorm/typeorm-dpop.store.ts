@@ -118,7 +118,10 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   /**
    * Creates a DataSource for the store alone, runs the shipped migration and
    * returns the store (which closes the DataSource in `close()`). Defaults to
-   * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`.
+   * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`. A better-sqlite3
+   * file in WAL mode gets `synchronous = NORMAL` (SQLite's advice for WAL: no
+   * fsync per commit; records survive an app crash or restart, an OS crash or
+   * power loss may drop the last moments) unless you give `prepareDatabase`.
    */
   static async open(
     connection: DataSourceOptions = { type: 'better-sqlite3', database: DEFAULT_DPOP_SQLITE_FILE, enableWAL: true },
@@ -128,6 +131,12 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
       const { mkdirSync } = await import('node:fs');
       const { dirname } = await import('node:path');
       mkdirSync(dirname(connection.database), { recursive: true });
+    }
+    if (connection.type === 'better-sqlite3' && connection.enableWAL && !connection.prepareDatabase) {
+      connection = {
+        ...connection,
+        prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma('synchronous = NORMAL'),
+      };
     }
     const dataSource = new DataSource({
       ...connection,
