@@ -64,7 +64,9 @@ export async function connectRedis(
   }
   let Redis: typeof import('ioredis').Redis;
   try {
-    ({ Redis } = await import('ioredis'));
+    const ioredis = await import('ioredis');
+    // older ioredis 5 releases have no named `Redis` export when imported from ESM
+    Redis = (ioredis.Redis as typeof Redis | undefined) ?? (ioredis.default as unknown as typeof Redis);
   } catch (error) {
     if (!missing(error)) throw error;
     throw new Error('RedisDpopStore.connect needs the "redis" (v5) or "ioredis" (v5) package: npm install redis', {
