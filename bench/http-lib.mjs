@@ -1,5 +1,6 @@
 // The HTTP benchmark: Nest with @DpopBound() vs Express 5 + express-oauth2-jwt-bearer (DPoP required),
-// on the same pre-generated unique (token, proof) pairs, each server alone in its process (pinned to core 1
+// on the same workload (64 client keys and tokens, a pre-generated unique proof per request, made afresh for
+// each server so that every iat is recent), each server alone in its process (pinned to core 1
 // with taskset when it exists), the load from this process (autocannon, loopback only, bounded count).
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
@@ -115,15 +116,13 @@ function load(port, pairs, connections) {
   });
 }
 
-/** Runs every server kind on the same pairs; returns one row per kind. */
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Runs every server kind on the same pairs (`rounds` measured runs each, medians); one row per kind. */
+/** Runs every server kind on the same kind of workload (`rounds` measured runs each, medians); one row per kind. */
 export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32, rounds = 1 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup });
-  const warm = pairs.slice(0, warmup);
+
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const rows = [];
@@ -131,6 +130,9 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
     let port = 4810;
     for (const kind of kinds) {
       port++;
+      // fresh proofs for each server: their iat must stay within maxProofAge (300 s) however long the run takes
+      const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup });
+      const warm = pairs.slice(0, warmup);
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       try {
         await load(port, warm, connections);
@@ -147,6 +149,9 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
             cpuPerRequest: cpu / result.requests.total,
             ok: result['2xx'],
             failed: result.non2xx + result.errors,
+            statuses: Object.fromEntries(
+              Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+            ),
           });
         }
         rows.push({
@@ -158,6 +163,7 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
           cpuRuns: runs.map((r) => r.cpuPerRequest),
           ok: runs.reduce((sum, r) => sum + r.ok, 0),
           failed: runs.reduce((sum, r) => sum + r.failed, 0),
+          statuses: runs.map((r) => r.statuses),
         });
       } finally {
         child.kill();

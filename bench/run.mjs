@@ -55,7 +55,7 @@ const names = {
 if (subset) {
   for (const r of http.rows) {
     console.log(
-      `${r.kind}: ${fmt(r.rps)} req/s, ${fmt(r.cpuPerRequest)} µs CPU/req (runs ${r.cpuRuns.map(fmt).join(', ')}), ok ${r.ok}, failed ${r.failed}`,
+      `${r.kind}: ${fmt(r.rps)} req/s, ${fmt(r.cpuPerRequest)} µs CPU/req (runs ${r.cpuRuns.map(fmt).join(', ')}), ok ${r.ok}, failed ${r.failed} ${JSON.stringify(r.statuses)}`,
     );
   }
   process.exit(0);
