@@ -1,5 +1,6 @@
 // The HTTP benchmark: Nest with @DpopBound() vs Express 5 + express-oauth2-jwt-bearer (DPoP required),
-// on the same pre-generated unique (token, proof) pairs, each server alone in its process (pinned to core 1
+// on the same workload (64 client keys and tokens, a pre-generated unique proof per request, made afresh for
+// each server so that every iat is recent), each server alone in its process (pinned to core 1
 // with taskset when it exists), the load from this process (autocannon, loopback only, bounded count).
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
@@ -67,7 +68,6 @@ function cpuTicks(pid) {
 }
 
 async function startServer(kind, port, asJwk, pin, sqliteFile) {
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server there (for finding hot spots).
   // BENCH_CPU_PROF=<dir>: the server profiles itself from the end of the warm-up to its exit (<dir>/<kind>.cpuprofile).
   const args = ['bench/servers.mjs', kind, String(port)];
   const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...args] : args, {
@@ -115,13 +115,13 @@ function load(port, pairs, connections) {
   });
 }
 
-/** Runs every server kind on the same pairs; returns one row per kind. */
-export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32 }) {
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs every server kind on the same kind of workload (`rounds` measured runs each, medians); one row per kind. */
+export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32, rounds = 1 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const { asJwk, pairs } = await makeWorkload({ requests: requests + warmup });
-  const warm = pairs.slice(0, warmup);
-  const measured = pairs.slice(warmup);
+
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const rows = [];
@@ -129,26 +129,44 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
     let port = 4810;
     for (const kind of kinds) {
       port++;
+      // fresh proofs for each server: their iat must stay within maxProofAge (300 s) however long the run takes
+      const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup });
+      const warm = pairs.slice(0, warmup);
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       try {
         await load(port, warm, connections);
+        const runs = [];
         if (process.env.BENCH_CPU_PROF) {
           child.send('profile-start');
           await new Promise((resolve) => child.once('message', resolve));
         }
-        const before = cpuTicks(child.pid);
-        const result = await load(port, measured, connections);
-        const seconds = result.seconds;
-        const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
-        const ok = result['2xx'];
+        for (let round = 0; round < rounds; round++) {
+          const measured = pairs.slice(warmup + round * requests, warmup + (round + 1) * requests);
+          const before = cpuTicks(child.pid);
+          const result = await load(port, measured, connections);
+          const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
+          runs.push({
+            rps: result.requests.total / result.seconds,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            cpuPerRequest: cpu / result.requests.total,
+            ok: result['2xx'],
+            failed: result.non2xx + result.errors,
+            statuses: Object.fromEntries(
+              Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+            ),
+          });
+        }
         rows.push({
           kind,
-          rps: result.requests.total / seconds,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          cpuPerRequest: cpu / result.requests.total,
-          ok,
-          failed: result.non2xx + result.errors,
+          rps: median(runs.map((r) => r.rps)),
+          p50: median(runs.map((r) => r.p50)),
+          p99: median(runs.map((r) => r.p99)),
+          cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
+          cpuRuns: runs.map((r) => r.cpuPerRequest),
+          ok: runs.reduce((sum, r) => sum + r.ok, 0),
+          failed: runs.reduce((sum, r) => sum + r.failed, 0),
+          statuses: runs.map((r) => r.statuses),
         });
       } finally {
         child.kill();
@@ -158,5 +176,5 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { rows, pinned: pin, requests, connections };
+  return { rows, pinned: pin, requests, connections, rounds };
 }

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/esm/index.js';
+import { RedisDpopStore } from '../dist/esm/storage/redis/index.js';
 import { TypeOrmDpopStore } from '../dist/esm/storage/typeorm/index.js';
 
 const [kind, portText] = process.argv.slice(2);
@@ -81,6 +82,23 @@ const sqlite = () =>
     { pruneIntervalSeconds: 30 },
   );
 
+const postgres = () =>
+  TypeOrmDpopStore.open(
+    { type: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres', database: 'test', poolSize: 10 },
+    { pruneIntervalSeconds: 30 },
+  );
+const mariadb = () =>
+  TypeOrmDpopStore.open(
+    { type: 'mariadb', host: '127.0.0.1', port: 3306, username: 'root', password: '', database: 'test', poolSize: 10 },
+    { pruneIntervalSeconds: 30 },
+  );
+// REDIS_URL: the shared Redis; keys expire on their own (maxProofAge + 1 s).
+const redis = (client) =>
+  RedisDpopStore.connect(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    client,
+    keyPrefix: process.env.BENCH_REDIS_PREFIX ?? `dpop-bench:${process.pid}:`,
+  });
+
 const kinds = {
   'express-ceiling': plainExpress,
   'nest-express-ceiling': () => nest('express'),
@@ -92,6 +110,14 @@ const kinds = {
   // The memory soak (bench/memory.mjs): fresh proofs, 10 s acceptance window, a store sized for the live records.
   'nest-fastify-memory-soak': () => nest('fastify', new MemoryDpopStore({ maxEntries: 150_000 }), 10),
   'nest-fastify-sqlite': async () => nest('fastify', await sqlite()),
+  'nest-express-postgres': async () => nest('express', await postgres()),
+  'nest-fastify-postgres': async () => nest('fastify', await postgres()),
+  'nest-express-mariadb': async () => nest('express', await mariadb()),
+  'nest-fastify-mariadb': async () => nest('fastify', await mariadb()),
+  'nest-express-redis': async () => nest('express', await redis('redis')),
+  'nest-fastify-redis': async () => nest('fastify', await redis('redis')),
+  'nest-express-ioredis': async () => nest('express', await redis('ioredis')),
+  'nest-fastify-ioredis': async () => nest('fastify', await redis('ioredis')),
 };
 if (!kinds[kind]) {
   console.error(`unknown server kind ${kind}; one of ${Object.keys(kinds).join(', ')}`);

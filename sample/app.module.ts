@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DpopModule } from '../lib/index.js';
+import { RedisDpopStore } from '../lib/storage/redis/index.js';
 import { TypeOrmDpopStore } from '../lib/storage/typeorm/index.js';
 import { TerminusModule } from '@nestjs/terminus';
 import { DpopStoreHealthIndicator } from '../lib/health/index.js';
@@ -22,7 +23,8 @@ import { ServiceClientModule } from './service-client/service-client.module.js';
 /**
  * The sample: an authorization server, a DPoP-protected API and a browser
  * client in one app. DpopModule keeps its replay records and refresh-token
- * bindings in the sample's own DataSource.
+ * bindings in the sample's own DataSource, or in Redis when DPOP_REDIS_URL is
+ * set (the store closes its client when the app shuts down).
  */
 @Module({})
 export class AppModule {
@@ -35,8 +37,10 @@ export class AppModule {
         DpopModule.forRootAsync({
           isGlobal: true,
           inject: [DataSource, SampleConfig, KeysService],
-          useFactory: (dataSource: DataSource, settings: SampleConfig, keys: KeysService) => ({
-            store: new TypeOrmDpopStore(dataSource),
+          useFactory: async (dataSource: DataSource, settings: SampleConfig, keys: KeysService) => ({
+            store: settings.dpopRedisUrl
+              ? await RedisDpopStore.connect(settings.dpopRedisUrl)
+              : new TypeOrmDpopStore(dataSource),
             publicUrl: settings.issuer, // every htu is checked against the public URL
             nonce: { required: settings.nonce, secret: settings.nonceSecret },
             accessToken: {

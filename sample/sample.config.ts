@@ -1,6 +1,6 @@
 /**
  * The sample's settings, from the environment (see SAMPLE-CONTRACT in the README):
- * PORT, HOST, ISSUER, DATABASE_URL, DPOP_NONCE, DPOP_NONCE_SECRET.
+ * PORT, HOST, ISSUER, DATABASE_URL, DPOP_REDIS_URL, DPOP_NONCE, DPOP_NONCE_SECRET.
  */
 export class SampleConfig {
   readonly port = Number(process.env.PORT ?? 3000);
@@ -10,6 +10,8 @@ export class SampleConfig {
   /** postgres://… or mysql://…; unset: the embedded SQLite file. */
   readonly databaseUrl = process.env.DATABASE_URL || undefined;
   readonly sqliteFile = process.env.SAMPLE_SQLITE_FILE ?? '.data/sample.sqlite';
+  /** redis://…: DPoP replay records and refresh-token bindings in Redis (the sample's own data stays put). */
+  readonly dpopRedisUrl = process.env.DPOP_REDIS_URL || undefined;
   readonly nonce = process.env.DPOP_NONCE === 'on';
   readonly nonceSecret = process.env.DPOP_NONCE_SECRET || undefined;
 }

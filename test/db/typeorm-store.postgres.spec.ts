@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { storeContract } from '../helpers/store-contract.js';
+import { typeormCases, typeormHarness } from '../helpers/typeorm-harness.js';
 
 // PostgreSQL on 127.0.0.1:5432 (npm run test:db); fails loudly when it is not reachable.
 const PORT = Number(process.env.PGPORT ?? 5432);
-storeContract(
-  'PostgreSQL',
-  (port = PORT) => ({ type: 'postgres', host: '127.0.0.1', port, username: 'postgres', database: 'test' }),
-  PORT,
-);
+const connection = (port = PORT) => ({
+  type: 'postgres' as const,
+  host: '127.0.0.1',
+  port,
+  username: 'postgres',
+  database: 'test',
+});
+
+storeContract('PostgreSQL', typeormHarness(connection, PORT));
+typeormCases('PostgreSQL', connection);
 
 describe('TypeOrmDpopStore on PostgreSQL with a schema', () => {
   it('finds its tables in the DataSource schema (schema.table, each part quoted)', async () => {

@@ -104,6 +104,31 @@ describe('built package', () => {
     expect(loaded('nestjs-dpop/typeorm')).toBe('true'); // the probe does see typeorm when it is loaded
   });
 
+  it('exposes the Redis store as the nestjs-dpop/redis entry, both ways', () => {
+    const viaImport = run(`import('nestjs-dpop/redis').then((m) => console.log(JSON.stringify(Object.keys(m))))`);
+    expect(JSON.parse(viaImport)).toEqual(['RedisDpopStore']);
+    const viaRequire = run(`console.log(JSON.stringify(Object.keys(require('nestjs-dpop/redis'))))`);
+    expect(JSON.parse(viaRequire)).toEqual(['RedisDpopStore']);
+  });
+
+  it('loads neither redis nor ioredis from the main entry, nor from nestjs-dpop/redis until connect()', () => {
+    const probe = (entry: string) =>
+      run(
+        `(async () => { await import('${entry}'); ` +
+          `const libs = ['redis', '@redis', 'ioredis'].filter((name) => Object.keys(require.cache).some((f) => f.includes('/node_modules/' + name + '/'))); ` +
+          `console.log(JSON.stringify(libs)); process.exit(0); })()`,
+      );
+    expect(probe('nestjs-dpop')).toBe('[]');
+    expect(probe('nestjs-dpop/redis')).toBe('[]');
+    // the probe does see a library once connect() has imported it (nothing needs to listen for that)
+    const loaded = run(
+      `(async () => { const { RedisDpopStore } = await import('nestjs-dpop/redis'); ` +
+        `await RedisDpopStore.connect('redis://127.0.0.1:1', { client: 'ioredis', connectTimeoutMs: 200 }).catch(() => {}); ` +
+        `console.log(Object.keys(require.cache).some((f) => f.includes('/node_modules/ioredis/'))); process.exit(0); })()`,
+    );
+    expect(loaded.split('\n').at(-1)).toBe('true'); // the last line: the store may log the refused connection
+  });
+
   it('refuses deep imports (only the public entry is exported)', () => {
     for (const deep of ['nestjs-dpop/dist/cjs/options/resolve-dpop-options.js', 'nestjs-dpop/dist/esm/index.js']) {
       expect(() => run(`require('${deep}')`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);

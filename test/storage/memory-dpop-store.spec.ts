@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDpopStore } from '../../lib/index.js';
+import { storeContract } from '../helpers/store-contract.js';
 
 describe('MemoryDpopStore', () => {
   it('remembers a key once, until it expires', async () => {
@@ -57,4 +58,13 @@ describe('MemoryDpopStore when full under churn', () => {
     expect(await store.rememberProof('k49999', 0)).toBe(false); // live records are kept
     expect(microsPerInsert).toBeLessThan(50); // a full scan per insert would be ~1000 µs here
   });
+});
+
+// One instance is the shared backing data: stores from open() are the same object (one process).
+const shared = new MemoryDpopStore();
+storeContract('memory', {
+  open: () => Promise.resolve(shared),
+  close: () => Promise.resolve(),
+  recordExpiry: (store, key) => Promise.resolve((store as MemoryDpopStore)['records'].get(key)),
+  validatesKeys: false,
 });

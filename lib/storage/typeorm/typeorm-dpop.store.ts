@@ -6,6 +6,8 @@ import { DpopStore } from '../dpop-store.js';
 import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
+import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
+import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 
 /** Options of {@link TypeOrmDpopStore}. @publicApi */
 export interface TypeOrmDpopStoreOptions {
@@ -30,8 +32,6 @@ const DIALECTS: Record<string, Dialect> = {
   mysql: 'mysql',
   mariadb: 'mysql',
 };
-/** A base64url SHA-256: the only key shape stored (over-long keys would be truncated by MySQL's INSERT IGNORE). */
-const HASH = /^[A-Za-z0-9_-]{43}$/;
 
 interface Statements {
   insertReplay: string;
@@ -68,7 +68,9 @@ function statements(dialect: Dialect, replay: string, bindings: string): Stateme
  * `DPOP_TYPEORM_ENTITIES`, and its `migrations` `DPOP_TYPEORM_MIGRATIONS` or
  * `synchronize` on), or let {@link TypeOrmDpopStore.open} create one.
  * A replay check is one atomic statement (insert-or-ignore and the affected
- * row count), never a read followed by a write. Expired rows are deleted in
+ * row count), never a read followed by a write, prepared once on the
+ * DataSource's driver (better-sqlite3, pg, mysql2) so the request path skips
+ * TypeORM's query building; TypeORM keeps the schema and the connections. Expired rows are deleted in
  * bounded batches on a timer, off the request path. Database errors reject,
  * so the verifier refuses the proof (fail closed).
  * @publicApi
@@ -80,6 +82,8 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly batchSize: number;
   private readonly maxBatches: number;
   private sql?: Statements;
+  /** The replay insert prepared on the driver (undefined: through a query runner). */
+  private insertReplay?: ReplayInsert;
   private timer?: NodeJS.Timeout;
   private pruning?: Promise<number>;
 
@@ -113,7 +117,10 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   /**
    * Creates a DataSource for the store alone, runs the shipped migration and
    * returns the store (which closes the DataSource in `close()`). Defaults to
-   * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`.
+   * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`. A better-sqlite3
+   * file in WAL mode gets `synchronous = NORMAL` (SQLite's advice for WAL: no
+   * fsync per commit; records survive an app crash or restart, an OS crash or
+   * power loss may drop the last moments) unless you give `prepareDatabase`.
    */
   static async open(
     connection: DataSourceOptions = { type: 'better-sqlite3', database: DEFAULT_DPOP_SQLITE_FILE, enableWAL: true },
@@ -123,6 +130,12 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
       const { mkdirSync } = await import('node:fs');
       const { dirname } = await import('node:path');
       mkdirSync(dirname(connection.database), { recursive: true });
+    }
+    if (connection.type === 'better-sqlite3' && connection.enableWAL && !connection.prepareDatabase) {
+      connection = {
+        ...connection,
+        prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma('synchronous = NORMAL'),
+      };
     }
     const dataSource = new DataSource({
       ...connection,
@@ -135,14 +148,21 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     return new TypeOrmDpopStore(dataSource, options, true);
   }
 
-  async rememberProof(key: string, expiresAt: number): Promise<boolean> {
-    if (!HASH.test(key) || !Number.isSafeInteger(expiresAt)) throw new Error('TypeOrmDpopStore: malformed replay key');
-    const result = await this.run(this.statements().insertReplay, [key, expiresAt]);
-    return result === 1;
+  rememberProof(key: string, expiresAt: number): Promise<boolean> {
+    try {
+      if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt))
+        throw new Error('TypeOrmDpopStore: malformed replay key');
+      const sql = this.statements().insertReplay;
+      const affected = this.insertReplay ? this.insertReplay(key, expiresAt) : this.run(sql, [key, expiresAt]);
+      // better-sqlite3 answers synchronously: no extra promise hop on the request path
+      return typeof affected === 'number' ? Promise.resolve(affected === 1) : affected.then((n) => n === 1);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
-    if (!HASH.test(binding.tokenHash) || !HASH.test(binding.jkt)) {
+    if (!BASE64URL_SHA256.test(binding.tokenHash) || !BASE64URL_SHA256.test(binding.jkt)) {
       throw new Error('TypeOrmDpopStore: a binding needs a 43-character token hash and thumbprint');
     }
     await this.bindings().upsert(
@@ -152,7 +172,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   }
 
   async findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined> {
-    if (!HASH.test(tokenHash)) return undefined;
+    if (!BASE64URL_SHA256.test(tokenHash)) return undefined;
     const row = await this.bindings().findOneBy({ tokenHash });
     if (!row || row.expiresAt <= this.now()) return undefined;
     return { tokenHash: row.tokenHash, jkt: row.jkt, clientId: row.clientId, expiresAt: row.expiresAt };
@@ -217,6 +237,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
           .map((part) => this.dataSource.driver.escape(part))
           .join('.');
       this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
+      this.insertReplay = preparedReplayInsert(this.dataSource, this.sql.insertReplay);
     }
     return this.sql;
   }
