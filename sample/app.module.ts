@@ -4,6 +4,7 @@ import { DpopModule } from '../lib/index.js';
 import { TypeOrmDpopStore } from '../lib/storage/typeorm/index.js';
 import { ApiController } from './api/api.controller.js';
 import { ClientController } from './client/client.controller.js';
+import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
 import { KeysService } from './oauth/keys.service.js';
@@ -43,6 +44,7 @@ export class AppModule {
           }),
         }),
         ServiceClientModule,
+        GraphqlApiModule,
       ],
       controllers: [
         MetadataController,
