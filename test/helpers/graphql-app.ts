@@ -1,7 +1,17 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Args, Field, GraphQLModule, Mutation, ObjectType, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Field,
+  GraphQLModule,
+  Mutation,
+  ObjectType,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -34,6 +44,7 @@ export class Me {
 export class Note {
   @Field(() => String) text!: string;
   @Field(() => String) jkt!: string;
+  @Field(() => String, { nullable: true }) owner?: string;
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -108,6 +119,21 @@ export class ProfileResolver {
   }
 }
 
+/** A public query whose object has a guarded field resolver (`owner`). */
+@Resolver(() => Note)
+export class NoteResolver {
+  @Query(() => Note)
+  note(): Note {
+    return { text: 'public', jkt: '' };
+  }
+
+  @ResolveField(() => String, { nullable: true })
+  @DpopBound()
+  owner(@Dpop('jkt') jkt: string | undefined): string {
+    return `owner ${jkt ?? 'nobody'}`;
+  }
+}
+
 /** A store that counts the proofs it is asked to remember. */
 export class CountingStore extends MemoryDpopStore {
   readonly keys: string[] = [];
@@ -127,7 +153,12 @@ export interface GraphqlApp {
 export async function startGraphql(
   driver: GraphqlDriverName,
   options: DpopModuleOptions,
-  extra: { apollo?: Partial<ApolloDriverConfig>; subscriptions?: boolean; logger?: LoggerService } = {},
+  extra: {
+    apollo?: Partial<ApolloDriverConfig>;
+    subscriptions?: boolean;
+    logger?: LoggerService;
+    fieldGuards?: boolean;
+  } = {},
 ): Promise<GraphqlApp> {
   const store = new CountingStore();
   const graphql =
@@ -138,6 +169,7 @@ export async function startGraphql(
           path: '/graphql',
           playground: false,
           allowBatchedHttpRequests: true,
+          ...(extra.fieldGuards ? { fieldResolverEnhancers: ['guards'] as const } : {}),
           ...(extra.subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
           ...extra.apollo,
         })
@@ -147,11 +179,12 @@ export async function startGraphql(
           path: '/graphql',
           graphiql: false,
           allowBatchedQueries: true,
+          ...(extra.fieldGuards ? { fieldResolverEnhancers: ['guards'] as const } : {}),
           subscription: extra.subscriptions === true,
         });
   @Module({
     imports: [DpopModule.forRoot({ isGlobal: true, store, ...options }), graphql],
-    providers: [ApiResolver, ProfileResolver],
+    providers: [ApiResolver, ProfileResolver, NoteResolver],
   })
   class GraphqlAppModule {}
   const app = await NestFactory.create(

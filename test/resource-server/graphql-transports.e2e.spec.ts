@@ -89,6 +89,17 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on $driver: nonces, resolver classes, We
     expect(ok.body).toEqual({ data: { profile: `profile of ${fixture.jkt}` } });
   });
 
+  it("@DpopBound() on a @ResolveField() with fieldResolverEnhancers: ['guards']", async () => {
+    server = await startGraphql(driver, fixture.jwtOptions(), { fieldGuards: true });
+    const refused = await gql(server.base, { query: '{ note { text owner } }' });
+    expect(refused.body.data).toEqual({ note: { text: 'public', owner: null } });
+    expect(refused.body.errors![0]).toMatchObject({ path: ['note', 'owner'], extensions: { code: 'UNAUTHENTICATED' } });
+    const token = await fixture.mint({ cnf: { jkt: fixture.jkt } });
+    const headers = await fixture.dpopHeaders(server.base, 'POST', '/graphql', token);
+    const ok = await gql(server.base, { query: '{ note { owner } }' }, headers);
+    expect(ok.body).toEqual({ data: { note: { owner: `owner ${fixture.jkt}` } } });
+  });
+
   it('a guarded subscription, and a guarded query sent over the WebSocket, are refused; one log line', async () => {
     const logger = new MemoryLogger();
     server = await startGraphql(driver, fixture.jwtOptions(), { subscriptions: true, logger });
