@@ -12,7 +12,15 @@ import { calculateJwkThumbprint } from 'jose';
 const ISSUER = 'https://as.bench.local';
 const AUDIENCE = 'https://api.bench.local';
 const HOST = 'bench.local';
-const HTU = `http://${HOST}/api/me`;
+/** What each kind of server is asked: REST `GET /api/me`, or the GraphQL `me` query by `POST /graphql`. */
+const REST = { method: 'GET', path: '/api/me' };
+const GRAPHQL = {
+  method: 'POST',
+  path: '/graphql',
+  contentType: 'application/json',
+  body: JSON.stringify({ query: '{ me { ok jkt } }' }),
+};
+const isGraphql = (kind) => kind.startsWith('apollo-') || kind.startsWith('mercurius-');
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const es256 = (input, key) =>
   sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
@@ -26,8 +34,8 @@ function hasTaskset() {
   }
 }
 
-/** Access tokens for `clients` keys and one unique proof per request. */
-export async function makeWorkload({ clients = 64, requests }) {
+/** Access tokens for `clients` keys and one unique proof per request, for `GET /api/me` and for `POST /graphql`. */
+export async function makeWorkload({ clients = 64, requests, graphql = false }) {
   const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
   const now = Math.floor(Date.now() / 1000);
@@ -53,12 +61,14 @@ export async function makeWorkload({ clients = 64, requests }) {
       };
     }),
   );
-  const pairs = Array.from({ length: requests }, (_, i) => {
-    const key = keys[i % clients];
-    const input = `${key.proofHeader}.${b64({ jti: randomUUID(), htm: 'GET', htu: HTU, iat: now, ath: key.ath })}`;
-    return { authorization: `DPoP ${key.token}`, dpop: `${input}.${es256(input, key.privateKey)}` };
-  });
-  return { asJwk, pairs };
+  const proofs = ({ method, path }) =>
+    Array.from({ length: requests }, (_, i) => {
+      const key = keys[i % clients];
+      const claims = { jti: randomUUID(), htm: method, htu: `http://${HOST}${path}`, iat: now, ath: key.ath };
+      const input = `${key.proofHeader}.${b64(claims)}`;
+      return { authorization: `DPoP ${key.token}`, dpop: `${input}.${es256(input, key.privateKey)}` };
+    });
+  return { asJwk, pairs: proofs(REST), graphqlPairs: graphql ? proofs(GRAPHQL) : [] };
 }
 
 function cpuTicks(pid) {
@@ -82,31 +92,46 @@ async function startServer(kind, port, asJwk, pin, sqliteFile) {
 }
 
 /** Runs the pairs through the server; `seconds` is first request to last response (autocannon's own duration is whole seconds). */
-function load(port, pairs, connections) {
+function load(port, pairs, connections, target = REST) {
   let next = 0;
   let responses = 0;
+  let graphqlErrors = 0; // a refused GraphQL field may still come with 200 (Apollo): count the bodies with errors
   let finishedAt;
   const startedAt = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${port}/api/me`,
+        url: `http://127.0.0.1:${port}${target.path}`,
+        method: target.method,
         connections,
         amount: pairs.length,
         headers: { host: HOST },
         requests: [
           {
+            method: target.method,
+            body: target.body,
             setupRequest: (req) => {
               const pair = pairs[next++ % pairs.length];
               req.headers = { host: HOST, authorization: pair.authorization, dpop: pair.dpop };
+              if (target.contentType) req.headers['content-type'] = target.contentType;
               return req;
             },
+            ...(target === GRAPHQL
+              ? {
+                  onResponse: (_status, body) => {
+                    if (String(body).includes('"errors"')) graphqlErrors++;
+                  },
+                }
+              : {}),
           },
         ],
       },
       (error, result) => {
         if (error) reject(error);
-        else resolve({ ...result, seconds: Number((finishedAt ?? process.hrtime.bigint()) - startedAt) / 1e9 });
+        else {
+          const seconds = Number((finishedAt ?? process.hrtime.bigint()) - startedAt) / 1e9;
+          resolve({ ...result, seconds, graphqlErrors });
+        }
       },
     );
     instance.on('response', () => {
@@ -119,9 +144,10 @@ function load(port, pairs, connections) {
 export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const { asJwk, pairs } = await makeWorkload({ requests: requests + warmup });
-  const warm = pairs.slice(0, warmup);
-  const measured = pairs.slice(warmup);
+  const { asJwk, pairs, graphqlPairs } = await makeWorkload({
+    requests: requests + warmup,
+    graphql: kinds.some(isGraphql),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const rows = [];
@@ -130,13 +156,15 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
     for (const kind of kinds) {
       port++;
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
+      const target = isGraphql(kind) ? GRAPHQL : REST;
+      const all = isGraphql(kind) ? graphqlPairs : pairs;
       try {
-        await load(port, warm, connections);
+        await load(port, all.slice(0, warmup), connections, target);
         const before = cpuTicks(child.pid);
-        const result = await load(port, measured, connections);
+        const result = await load(port, all.slice(warmup), connections, target);
         const seconds = result.seconds;
         const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
-        const ok = result['2xx'];
+        const ok = result['2xx'] - result.graphqlErrors;
         rows.push({
           kind,
           rps: result.requests.total / seconds,
@@ -144,7 +172,7 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
           p99: result.latency.p99,
           cpuPerRequest: cpu / result.requests.total,
           ok,
-          failed: result.non2xx + result.errors,
+          failed: result.non2xx + result.errors + result.graphqlErrors,
         });
       } finally {
         child.kill();

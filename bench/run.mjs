@@ -1,26 +1,38 @@
 // npm run bench: the verify micro-benchmark and the HTTP benchmark in one go, one table,
 // written to bench/RESULTS.md. Bounded (a fixed number of requests), loopback only.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus } from 'node:os';
 import { runHttpBench } from './http-lib.mjs';
 import { runVerifyBench } from './verify-lib.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const KINDS = [
+  'peer',
+  'express-ceiling',
+  'nest-express-ceiling',
+  'nest-express-memory',
+  'nest-express-sqlite',
+  'nest-fastify-ceiling',
+  'nest-fastify-memory',
+  'nest-fastify-sqlite',
+  'apollo-ceiling',
+  'apollo-memory',
+  'mercurius-ceiling',
+  'mercurius-memory',
+];
+// BENCH_KINDS=a,b,… runs only those HTTP rows (no verify benchmark) and prints them without writing RESULTS.md:
+// for repeated runs of a few rows.
+const only = process.env.BENCH_KINDS?.split(',').map((kind) => kind.trim());
+if (only) {
+  const unknown = only.filter((kind) => !KINDS.includes(kind));
+  if (unknown.length > 0) throw new Error(`BENCH_KINDS: unknown ${unknown.join(', ')}; known: ${KINDS.join(', ')}`);
+  const { rows } = await runHttpBench({ requests: REQUESTS, kinds: only });
+  console.table(rows.map((r) => ({ ...r, rps: Math.round(r.rps), cpuPerRequest: Math.round(r.cpuPerRequest) })));
+  process.exit(0);
+}
 const verify = [];
 for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 3 }));
-const http = await runHttpBench({
-  requests: REQUESTS,
-  kinds: [
-    'peer',
-    'express-ceiling',
-    'nest-express-ceiling',
-    'nest-express-memory',
-    'nest-express-sqlite',
-    'nest-fastify-ceiling',
-    'nest-fastify-memory',
-    'nest-fastify-sqlite',
-  ],
-});
+const http = await runHttpBench({ requests: REQUESTS, kinds: KINDS });
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const peer = http.rows.find((r) => r.kind === 'peer');
@@ -33,6 +45,10 @@ const names = {
   'nest-fastify-ceiling': 'Nest 12 on Fastify, no auth (HTTP ceiling)',
   'nest-fastify-memory': 'Nest 12 on Fastify + @DpopBound(), memory store',
   'nest-fastify-sqlite': 'Nest 12 on Fastify + @DpopBound(), SQLite store',
+  'apollo-ceiling': 'GraphQL `me`: Apollo on Express, no auth (ceiling)',
+  'apollo-memory': 'GraphQL `me`: Apollo on Express + @DpopBound(), memory store',
+  'mercurius-ceiling': 'GraphQL `me`: Mercurius on Fastify, no auth (ceiling)',
+  'mercurius-memory': 'GraphQL `me`: Mercurius on Fastify + @DpopBound(), memory store',
 };
 const lines = [];
 lines.push(`# Benchmark results`);
@@ -68,6 +84,18 @@ for (const r of http.rows) {
     `| ${names[r.kind]} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${fmt(r.cpuPerRequest)} | ${(r.rps / peer.rps).toFixed(2)}× | ${fmt(r.ok)} | ${fmt(r.failed)} |`,
   );
 }
+lines.push('');
+const cpu = (kind) => http.rows.find((r) => r.kind === kind).cpuPerRequest;
+lines.push('What the guard adds (server CPU µs per request, guarded row minus the same stack with no auth):');
+lines.push('');
+lines.push('| stack | REST `GET /api/me` | GraphQL `me` by `POST /graphql` |');
+lines.push('| --- | ---: | ---: |');
+lines.push(
+  `| Express (Apollo for GraphQL) | ${fmt(cpu('nest-express-memory') - cpu('nest-express-ceiling'))} | ${fmt(cpu('apollo-memory') - cpu('apollo-ceiling'))} |`,
+);
+lines.push(
+  `| Fastify (Mercurius for GraphQL) | ${fmt(cpu('nest-fastify-memory') - cpu('nest-fastify-ceiling'))} | ${fmt(cpu('mercurius-memory') - cpu('mercurius-ceiling'))} |`,
+);
 lines.push('');
 const ratio = (kind) => http.rows.find((r) => r.kind === kind).rps / peer.rps;
 const targets = [
@@ -110,6 +138,14 @@ lines.push(
   'Our servers do replay detection (an atomic insert per proof); the peer does not. All servers verify the same ES256 ' +
     'JWT access token (local key) and an ES256 proof with `ath` per request.',
 );
+lines.push(
+  'The GraphQL rows send `{ me { ok jkt } }` as JSON by `POST /graphql` (body parser on, in both rows of a driver) ' +
+    'with a proof for that URL; a response whose body has `errors` counts as failed.',
+);
 const text = lines.join('\n') + '\n';
 console.log(`\n${text}`);
-writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
+// Sections written by other benchmarks (the client's, from `npm run bench:client`) stay as they are.
+const file = new URL('./RESULTS.md', import.meta.url);
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+const kept = previous.indexOf('\n## Client:');
+writeFileSync(file, kept === -1 ? text : `${text}${previous.slice(kept)}`);

@@ -6,7 +6,7 @@ import { Controller, Get, Module, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DpopBound, DpopModule, MemoryDpopStore } from '../dist/index.js';
+import { Dpop, DpopBound, DpopModule, MemoryDpopStore } from '../dist/index.js';
 import { TypeOrmDpopStore } from '../dist/storage/typeorm/index.js';
 
 const [kind, portText] = process.argv.slice(2);
@@ -45,6 +45,54 @@ async function nest(adapter, store) {
   const app = await NestFactory.create(AppModule, adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
     logger: ['error'],
     bodyParser: false,
+  });
+  await app.listen(port, '127.0.0.1');
+}
+
+/** The GraphQL `me` query (code first): `{ me { ok jkt } }`, guarded by @DpopBound() when `bound`. */
+async function graphqlResolver(bound) {
+  const { Field, ObjectType, Query, Resolver } = await import('@nestjs/graphql');
+  class MeModel {}
+  Field(() => Boolean)(MeModel.prototype, 'ok');
+  Field(() => String, { nullable: true })(MeModel.prototype, 'jkt');
+  ObjectType('Me')(MeModel);
+  class MeResolver {
+    me(dpop) {
+      return { ok: true, jkt: dpop?.jkt ?? null };
+    }
+  }
+  Dpop()(MeResolver.prototype, 'me', 0);
+  Reflect.defineMetadata('design:paramtypes', [Object], MeResolver.prototype, 'me');
+  const descriptor = Object.getOwnPropertyDescriptor(MeResolver.prototype, 'me');
+  Query(() => MeModel)(MeResolver.prototype, 'me', descriptor);
+  if (bound) DpopBound()(MeResolver.prototype, 'me', descriptor);
+  Resolver()(MeResolver);
+  return MeResolver;
+}
+
+/** Apollo on Express or Mercurius on Fastify, serving POST /graphql; with the guard when a store is given. */
+async function graphql(driver, store) {
+  const { GraphQLModule } = await import('@nestjs/graphql');
+  const config =
+    driver === 'apollo'
+      ? { driver: (await import('@nestjs/apollo')).ApolloDriver, playground: false }
+      : { driver: (await import('@nestjs/mercurius')).MercuriusDriver, graphiql: false };
+  const imports = [GraphQLModule.forRoot({ ...config, path: '/graphql', autoSchemaFile: true })];
+  if (store) {
+    imports.unshift(
+      DpopModule.forRoot({
+        isGlobal: true,
+        store,
+        maxProofAge: 300,
+        accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, keys: [asJwk], algorithms: ['ES256'] },
+      }),
+    );
+  }
+  class AppModule {}
+  Module({ imports, providers: [await graphqlResolver(Boolean(store))] })(AppModule);
+  // The body parser stays on: GraphQL reads a JSON body (both rows of a driver pay for it).
+  const app = await NestFactory.create(AppModule, driver === 'apollo' ? new ExpressAdapter() : new FastifyAdapter(), {
+    logger: ['error'],
   });
   await app.listen(port, '127.0.0.1');
 }
@@ -90,6 +138,10 @@ const kinds = {
   'nest-fastify-memory': () => nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'nest-express-sqlite': async () => nest('express', await sqlite()),
   'nest-fastify-sqlite': async () => nest('fastify', await sqlite()),
+  'apollo-ceiling': () => graphql('apollo'),
+  'apollo-memory': () => graphql('apollo', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  'mercurius-ceiling': () => graphql('mercurius'),
+  'mercurius-memory': () => graphql('mercurius', new MemoryDpopStore({ maxEntries: 2_000_000 })),
 };
 if (!kinds[kind]) {
   console.error(`unknown server kind ${kind}; one of ${Object.keys(kinds).join(', ')}`);
