@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
@@ -21,6 +22,17 @@ const GRAPHQL = {
   body: JSON.stringify({ query: '{ me { ok jkt } }' }),
 };
 const isGraphql = (kind) => kind.startsWith('apollo-') || kind.startsWith('mercurius-');
+
+/** A free loopback port from the OS (fixed ports collide with another benchmark running on the machine). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const es256 = (input, key) =>
   sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
@@ -34,7 +46,7 @@ function hasTaskset() {
   }
 }
 
-/** Access tokens for `clients` keys and one unique proof per request, for `GET /api/me` and for `POST /graphql`. */
+/** Access tokens for `clients` keys and one unique proof per request, for `GET /api/me` or for `POST /graphql`. */
 export async function makeWorkload({ clients = 64, requests, graphql = false }) {
   const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
@@ -68,7 +80,7 @@ export async function makeWorkload({ clients = 64, requests, graphql = false }) 
       const input = `${key.proofHeader}.${b64(claims)}`;
       return { authorization: `DPoP ${key.token}`, dpop: `${input}.${es256(input, key.privateKey)}` };
     });
-  return { asJwk, pairs: proofs(REST), graphqlPairs: graphql ? proofs(GRAPHQL) : [] };
+  return { asJwk, pairs: proofs(graphql ? GRAPHQL : REST) };
 }
 
 function cpuTicks(pid) {
@@ -140,28 +152,25 @@ function load(port, pairs, connections, target = REST) {
   });
 }
 
-/** Runs every server kind on the same pairs; returns one row per kind. */
+/** Runs every server kind on a workload of the same shape; returns one row per kind. */
 export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const { asJwk, pairs, graphqlPairs } = await makeWorkload({
-    requests: requests + warmup,
-    graphql: kinds.some(isGraphql),
-  });
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   const rows = [];
   try {
-    let port = 4810;
     for (const kind of kinds) {
-      port++;
+      // A fresh workload per server (same shape for every kind): on a slow or shared machine a run of all the
+      // servers outlasts the servers' proof age (maxProofAge 300 s), and late proofs would be refused as stale.
+      const { asJwk, pairs } = await makeWorkload({ requests: requests + warmup, graphql: isGraphql(kind) });
+      const port = await freePort();
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       const target = isGraphql(kind) ? GRAPHQL : REST;
-      const all = isGraphql(kind) ? graphqlPairs : pairs;
       try {
-        await load(port, all.slice(0, warmup), connections, target);
+        await load(port, pairs.slice(0, warmup), connections, target);
         const before = cpuTicks(child.pid);
-        const result = await load(port, all.slice(warmup), connections, target);
+        const result = await load(port, pairs.slice(warmup), connections, target);
         const seconds = result.seconds;
         const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
         const ok = result['2xx'] - result.graphqlErrors;

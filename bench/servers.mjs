@@ -2,7 +2,7 @@
 // Plain JavaScript on the built package (dist/), decorators applied by hand.
 // The access-token issuer's public key comes in BENCH_AS_JWK.
 import 'reflect-metadata';
-import { Controller, Get, Module, Req } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -15,6 +15,15 @@ const asJwk = JSON.parse(process.env.BENCH_AS_JWK ?? '{}');
 export const ISSUER = 'https://as.bench.local';
 export const AUDIENCE = 'https://api.bench.local';
 
+/** An async guard that lets everything through: what Nest's guard plumbing costs without any check (BENCH_KINDS only). */
+class PassGuard {
+  async canActivate() {
+    return true;
+  }
+}
+Injectable()(PassGuard);
+const PASS = 'pass';
+
 function controller(bound) {
   class ApiController {
     me(req) {
@@ -24,12 +33,13 @@ function controller(bound) {
   Req()(ApiController.prototype, 'me', 0);
   Get('me')(ApiController.prototype, 'me', Object.getOwnPropertyDescriptor(ApiController.prototype, 'me'));
   Reflect.defineMetadata('design:paramtypes', [Object], ApiController.prototype, 'me');
-  if (bound) DpopBound()(ApiController);
+  if (bound === PASS) UseGuards(PassGuard)(ApiController);
+  else if (bound) DpopBound()(ApiController);
   Controller('api')(ApiController);
   return ApiController;
 }
 
-async function nest(adapter, store) {
+async function nest(adapter, store, guard = Boolean(store)) {
   const imports = store
     ? [
         DpopModule.forRoot({
@@ -41,7 +51,7 @@ async function nest(adapter, store) {
       ]
     : [];
   class AppModule {}
-  Module({ imports, controllers: [controller(Boolean(store))] })(AppModule);
+  Module({ imports, controllers: [controller(guard)] })(AppModule);
   const app = await NestFactory.create(AppModule, adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
     logger: ['error'],
     bodyParser: false,
@@ -65,13 +75,14 @@ async function graphqlResolver(bound) {
   Reflect.defineMetadata('design:paramtypes', [Object], MeResolver.prototype, 'me');
   const descriptor = Object.getOwnPropertyDescriptor(MeResolver.prototype, 'me');
   Query(() => MeModel)(MeResolver.prototype, 'me', descriptor);
-  if (bound) DpopBound()(MeResolver.prototype, 'me', descriptor);
+  if (bound === PASS) UseGuards(PassGuard)(MeResolver.prototype, 'me', descriptor);
+  else if (bound) DpopBound()(MeResolver.prototype, 'me', descriptor);
   Resolver()(MeResolver);
   return MeResolver;
 }
 
 /** Apollo on Express or Mercurius on Fastify, serving POST /graphql; with the guard when a store is given. */
-async function graphql(driver, store) {
+async function graphql(driver, store, guard = Boolean(store)) {
   const { GraphQLModule } = await import('@nestjs/graphql');
   const config =
     driver === 'apollo'
@@ -89,7 +100,7 @@ async function graphql(driver, store) {
     );
   }
   class AppModule {}
-  Module({ imports, providers: [await graphqlResolver(Boolean(store))] })(AppModule);
+  Module({ imports, providers: [await graphqlResolver(guard)] })(AppModule);
   // The body parser stays on: GraphQL reads a JSON body (both rows of a driver pay for it).
   const app = await NestFactory.create(AppModule, driver === 'apollo' ? new ExpressAdapter() : new FastifyAdapter(), {
     logger: ['error'],
@@ -142,6 +153,11 @@ const kinds = {
   'apollo-memory': () => graphql('apollo', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'mercurius-ceiling': () => graphql('mercurius'),
   'mercurius-memory': () => graphql('mercurius', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  // Only through BENCH_KINDS: the same stacks with an async guard that checks nothing.
+  'nest-express-pass': () => nest('express', undefined, PASS),
+  'nest-fastify-pass': () => nest('fastify', undefined, PASS),
+  'apollo-pass': () => graphql('apollo', undefined, PASS),
+  'mercurius-pass': () => graphql('mercurius', undefined, PASS),
 };
 if (!kinds[kind]) {
   console.error(`unknown server kind ${kind}; one of ${Object.keys(kinds).join(', ')}`);
