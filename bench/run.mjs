@@ -1,7 +1,7 @@
 // npm run bench: the verify micro-benchmark and the HTTP benchmark in one go, one table,
 // written to bench/RESULTS.md. Bounded (a fixed number of requests), loopback only.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { arch, cpus } from 'node:os';
+import { arch, cpus, loadavg } from 'node:os';
 import { runHttpBench } from './http-lib.mjs';
 import { runVerifyBench } from './verify-lib.mjs';
 
@@ -31,6 +31,7 @@ if (only) {
   console.table(rows.map((r) => ({ ...r, rps: Math.round(r.rps), cpuPerRequest: Math.round(r.cpuPerRequest) })));
   process.exit(0);
 }
+const loadAtStart = loadavg()[0];
 const verify = [];
 for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 3 }));
 const http = await runHttpBench({ requests: REQUESTS, kinds: KINDS });
@@ -57,6 +58,12 @@ lines.push('');
 lines.push(
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (${arch()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. ` +
     `Command: \`npm run bench\`.`,
+);
+lines.push('');
+lines.push(
+  `Load average (1 min) at start and end of the run: ${loadAtStart.toFixed(1)} and ${loadavg()[0].toFixed(1)} ` +
+    `on ${cpus().length} cores: above the core count the machine was shared, and absolute figures move from run ` +
+    'to run; compare rows within a run.',
 );
 lines.push('');
 lines.push('## Proof verification (one process, same proofs for every path, median of 3 rounds)');
