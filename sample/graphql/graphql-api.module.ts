@@ -16,6 +16,8 @@ import { MeResolver } from './me.resolver.js';
       path: '/graphql',
       autoSchemaFile: true,
       playground: false,
+      // Apollo adds each error's server stack trace to the body unless NODE_ENV is production: not here.
+      includeStacktraceInErrorResponses: false,
     }),
   ],
   providers: [MeResolver],

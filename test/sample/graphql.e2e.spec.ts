@@ -11,7 +11,14 @@ describe.each([false, true])('the sample GraphQL API (DPOP_NONCE %s)', (nonce) =
   let issuer: string;
   let as: oauth.AuthorizationServer;
   beforeAll(async () => {
-    ({ app, issuer } = await startSample({ nonce }));
+    // As `npm run sample` runs (Vitest sets NODE_ENV=test, where Apollo never adds stack traces).
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    try {
+      ({ app, issuer } = await startSample({ nonce }));
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     as = await oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), insecure));
   });
   afterAll(() => app.close());
@@ -30,6 +37,7 @@ describe.each([false, true])('the sample GraphQL API (DPOP_NONCE %s)', (nonce) =
     const body = (await res.json()) as { data: unknown; errors: { extensions: Record<string, unknown> }[] };
     expect(body.data).toBeNull();
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', error: 'unauthorized' });
+    expect(body.errors[0]!.extensions).not.toHaveProperty('stacktrace'); // no server paths in the body
   });
 
   it('oauth4webapi: a DPoP-bound token of demo-service reads `me` (nonce retry when asked)', async () => {
