@@ -13,7 +13,15 @@ import { calculateJwkThumbprint } from 'jose';
 const ISSUER = 'https://as.bench.local';
 const AUDIENCE = 'https://api.bench.local';
 const HOST = 'bench.local';
-const HTU = `http://${HOST}/api/me`;
+/** What each kind of server is asked: REST `GET /api/me`, or the GraphQL `me` query by `POST /graphql`. */
+const REST = { method: 'GET', path: '/api/me' };
+const GRAPHQL = {
+  method: 'POST',
+  path: '/graphql',
+  contentType: 'application/json',
+  body: JSON.stringify({ query: '{ me { ok jkt } }' }),
+};
+const isGraphql = (kind) => kind.startsWith('apollo-') || kind.startsWith('mercurius-');
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const es256 = (input, key) =>
   sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
@@ -28,7 +36,7 @@ function hasTaskset() {
 }
 
 /** Access tokens for `clients` keys and one unique proof per request. */
-export async function makeWorkload({ clients = 64, requests }) {
+export async function makeWorkload({ clients = 64, requests, graphql = false }) {
   const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
   const now = Math.floor(Date.now() / 1000);
@@ -56,7 +64,9 @@ export async function makeWorkload({ clients = 64, requests }) {
   );
   const pairs = Array.from({ length: requests }, (_, i) => {
     const key = keys[i % clients];
-    const input = `${key.proofHeader}.${b64({ jti: randomUUID(), htm: 'GET', htu: HTU, iat: now, ath: key.ath })}`;
+    const { method, path } = graphql ? GRAPHQL : REST;
+    const claims = { jti: randomUUID(), htm: method, htu: `http://${HOST}${path}`, iat: now, ath: key.ath };
+    const input = `${key.proofHeader}.${b64(claims)}`;
     return { authorization: `DPoP ${key.token}`, dpop: `${input}.${es256(input, key.privateKey)}` };
   });
   return { asJwk, pairs };
@@ -82,23 +92,31 @@ async function startServer(kind, port, asJwk, pin, sqliteFile) {
 }
 
 /** Runs the pairs through the server; `seconds` is first request to last response (autocannon's own duration is whole seconds). */
-function load(port, pairs, connections) {
+function load(port, pairs, connections, target = REST) {
   let next = 0;
   let responses = 0;
+  let graphqlErrors = 0; // a refused GraphQL field may still come with 200 (Apollo): count the bodies with errors
   let finishedAt;
   const startedAt = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${port}/api/me`,
+        url: `http://127.0.0.1:${port}${target.path}`,
+        method: target.method,
         connections,
         amount: pairs.length,
         headers: { host: HOST },
         requests: [
           {
+            method: target.method,
+            body: target.body,
+            ...(target === GRAPHQL
+              ? { onResponse: (_status, body) => void (String(body).includes('"errors"') && graphqlErrors++) }
+              : {}),
             setupRequest: (req) => {
               const pair = pairs[next++ % pairs.length];
               req.headers = { host: HOST, authorization: pair.authorization, dpop: pair.dpop };
+              if (target.contentType) req.headers['content-type'] = target.contentType;
               return req;
             },
           },
@@ -106,7 +124,10 @@ function load(port, pairs, connections) {
       },
       (error, result) => {
         if (error) reject(error);
-        else resolve({ ...result, seconds: Number((finishedAt ?? process.hrtime.bigint()) - startedAt) / 1e9 });
+        else {
+          const seconds = Number((finishedAt ?? process.hrtime.bigint()) - startedAt) / 1e9;
+          resolve({ ...result, seconds, graphqlErrors });
+        }
       },
     );
     instance.on('response', () => {
@@ -130,11 +151,12 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
     for (const kind of kinds) {
       port++;
       // fresh proofs for each server: their iat must stay within maxProofAge (300 s) however long the run takes
-      const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup });
+      const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup, graphql: isGraphql(kind) });
+      const target = isGraphql(kind) ? GRAPHQL : REST;
       const warm = pairs.slice(0, warmup);
       const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
       try {
-        await load(port, warm, connections);
+        await load(port, warm, connections, target);
         const runs = [];
         if (process.env.BENCH_CPU_PROF) {
           child.send('profile-start');
@@ -143,15 +165,15 @@ export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, co
         for (let round = 0; round < rounds; round++) {
           const measured = pairs.slice(warmup + round * requests, warmup + (round + 1) * requests);
           const before = cpuTicks(child.pid);
-          const result = await load(port, measured, connections);
+          const result = await load(port, measured, connections, target);
           const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
           runs.push({
             rps: result.requests.total / result.seconds,
             p50: result.latency.p50,
             p99: result.latency.p99,
             cpuPerRequest: cpu / result.requests.total,
-            ok: result['2xx'],
-            failed: result.non2xx + result.errors,
+            ok: result['2xx'] - result.graphqlErrors,
+            failed: result.non2xx + result.errors + result.graphqlErrors,
             statuses: Object.fromEntries(
               Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
             ),

@@ -47,6 +47,12 @@ export { DpopBound } from './resource-server/dpop-bound.decorator.js';
 export { SkipDpop } from './resource-server/skip-dpop.decorator.js';
 export { Dpop } from './resource-server/dpop.decorator.js';
 export { DpopContext, type DpopBoundOptions } from './resource-server/dpop-context.interface.js';
+export { DpopGraphqlError, type DpopGraphqlErrorExtensions } from './resource-server/dpop-graphql.error.js';
+export {
+  readGraphqlRequest,
+  type GraphqlHttpExchange,
+  type GraphqlRefusalReason,
+} from './resource-server/graphql-request.reader.js';
 export {
   DpopAccessTokenService,
   type VerifiedAccessToken,

@@ -8,6 +8,7 @@ import { DpopStoreHealthIndicator } from '../lib/health/index.js';
 import { ApiController } from './api/api.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ClientController } from './client/client.controller.js';
+import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
 import { ClientAuthService } from './oauth/client-auth.service.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
@@ -53,6 +54,7 @@ export class AppModule {
           }),
         }),
         ServiceClientModule,
+        GraphqlApiModule,
       ],
       controllers: [
         MetadataController,

@@ -12,6 +12,7 @@ import {
   AccessTokenError,
   DpopConfigurationError,
   DpopCredentialsRequiredError,
+  DpopProofError,
   DpopRequestError,
 } from '../dpop.errors.js';
 import { challengeException } from '../http/dpop-http-errors.js';
@@ -25,8 +26,17 @@ import {
 import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
+import { DpopNonceService } from '../proof/dpop-nonce.service.js';
 import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
 import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
+import { DpopGraphqlError } from './dpop-graphql.error.js';
+import { oncePerRequest, type GraphqlOutcome } from './graphql-request-outcome.js';
+import {
+  graphqlRefusalMessage,
+  readGraphqlRequest,
+  type GraphqlHttpExchange,
+  type GraphqlRefusalReason,
+} from './graphql-request.reader.js';
 
 /** RFC 9110 token68. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -57,6 +67,7 @@ export class DpopGuard implements CanActivate {
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
   @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
+  @Inject(DpopNonceService) private readonly nonces!: DpopNonceService;
   private readonly refusedHandlers = new Set<string>();
   /** `algs="…"` of the challenge, made once. */
   private readonly challengeAlgs: string;
@@ -75,7 +86,9 @@ export class DpopGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.cachedRouteOptions(context);
     if (route === undefined) return true;
-    if (context.getType() !== 'http') {
+    const type = context.getType<string>();
+    if (type === 'graphql') return this.activateGraphql(context, route);
+    if (type !== 'http') {
       if (await this.shouldSkip(context)) return true;
       throw await this.refuseContext(context);
     }
@@ -105,6 +118,15 @@ export class DpopGuard implements CanActivate {
    */
   protected shouldSkip(_context: ExecutionContext): boolean | Promise<boolean> {
     return false;
+  }
+
+  /**
+   * The HTTP request and response behind a GraphQL resolver call (see
+   * {@link readGraphqlRequest}), or why there is none (a subscription, a context
+   * without the request): then the call is refused. Override for a custom context shape.
+   */
+  protected getGraphqlRequest(context: ExecutionContext): GraphqlHttpExchange | GraphqlRefusalReason {
+    return readGraphqlRequest(context);
   }
 
   /** The absolute URL the client addressed; what a proof's `htu` must name. */
@@ -146,6 +168,79 @@ export class DpopGuard implements CanActivate {
     let route = byController.get(controller);
     if (route === undefined) byController.set(controller, (route = this.getRouteOptions(context) ?? null));
     return route ?? undefined;
+  }
+
+  /**
+   * A guarded GraphQL field: the first guarded field of the HTTP request runs the
+   * check (and records the proof's `jti`); every other field of that request,
+   * concurrent or not, awaits the same outcome. A field stricter than the first
+   * (no Bearer, a nonce demanded) is still held to its own options.
+   */
+  private async activateGraphql(context: ExecutionContext, route: DpopBoundOptions): Promise<boolean> {
+    const exchange = this.getGraphqlRequest(context);
+    if (typeof exchange === 'string') {
+      if (await this.shouldSkip(context)) return true;
+      throw this.refuseGraphqlCall(context, exchange);
+    }
+    const outcome = await oncePerRequest(exchange.request, () => this.checkGraphqlRequest(context, exchange, route));
+    if ('refusal' in outcome) throw outcome.refusal;
+    if ('skipped' in outcome) return true;
+    const { dpop } = outcome;
+    const nonceRequired = route.requireNonce ?? this.options.nonce.required;
+    let stricter: Error | undefined;
+    if (dpop.scheme === 'Bearer' && route.allowBearer !== true) {
+      stricter = new AccessTokenError('Bearer tokens are not accepted here');
+    } else if (nonceRequired && !outcome.nonceRequired && dpop.proof?.nonce === undefined) {
+      // Nonces present are checked whatever the route says; only a missing one can pass a laxer first field.
+      stricter = new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', this.nonces.issue());
+    }
+    if (stricter === undefined) return true;
+    throw this.graphqlRefusal(stricter, exchange, {
+      algs: this.challengeAlgs,
+      allowBearer: false,
+      bearer: false,
+    });
+  }
+
+  /** The one check of a GraphQL HTTP request; never rejects (a refusal is an outcome, made once). */
+  private async checkGraphqlRequest(
+    context: ExecutionContext,
+    exchange: GraphqlHttpExchange,
+    route: DpopBoundOptions,
+  ): Promise<GraphqlOutcome> {
+    const { request, response } = exchange;
+    const challenge = { algs: this.challengeAlgs, allowBearer: route.allowBearer === true, bearer: false };
+    try {
+      if (request.dpop !== undefined) {
+        return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
+      }
+      if (await this.shouldSkip(context)) return { skipped: true };
+      request.dpop = await this.authenticate(request, response, route, challenge);
+      return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
+    } catch (error) {
+      return { refusal: this.graphqlRefusal(error, exchange, challenge) };
+    }
+  }
+
+  /** The challenge headers on the HTTP response (as on a REST route) and the GraphQL error for the body. */
+  private graphqlRefusal(
+    error: unknown,
+    exchange: GraphqlHttpExchange,
+    challenge: { algs: string; allowBearer: boolean; bearer: boolean },
+  ): DpopGraphqlError {
+    if (error instanceof DpopRequestError) this.telemetry.requestRefused();
+    const http = challengeException(error, this.adapterHost.httpAdapter, exchange.response, challenge, this.logger);
+    return DpopGraphqlError.fromHttpException(http, exchange.apollo);
+  }
+
+  /** A guarded subscription, or a GraphQL call without an HTTP request: refused, logged once per handler. */
+  private refuseGraphqlCall(context: ExecutionContext, reason: GraphqlRefusalReason): DpopGraphqlError {
+    const handler = `${context.getClass().name}.${context.getHandler().name}`;
+    if (!this.refusedHandlers.has(handler)) {
+      this.refusedHandlers.add(handler);
+      this.logger.error(graphqlRefusalMessage(handler, reason));
+    }
+    return new DpopGraphqlError('invalid_request', 'DPoP binds HTTP requests; this call is not one', 400, false);
   }
 
   private async authenticate(
@@ -197,8 +292,8 @@ export class DpopGuard implements CanActivate {
   }
 
   /**
-   * A protected handler outside HTTP (a WebSocket gateway, a microservice, a
-   * GraphQL resolver) is refused with its context's own error, never let through:
+   * A protected handler outside HTTP and GraphQL (a WebSocket gateway, a
+   * microservice) is refused with its context's own error, never let through:
    * DPoP binds a proof to an HTTP request, which those calls do not have.
    */
   private async refuseContext(context: ExecutionContext): Promise<Error> {

@@ -10,7 +10,8 @@ import { SampleConfig } from '../sample.config.js';
  * and sends the browser to the authorization endpoint (code + PKCE, answer by
  * `form_post`). `POST /client/callback` receives the code, asks the token
  * endpoint for a DPoP-bound token with a proof signed by that key, calls
- * `GET /api/me` with the token and a second proof, and shows every step.
+ * `GET /api/me` with the token and a second proof, then the GraphQL `me` query
+ * (`POST /graphql`) with a third, and shows every step.
  */
 
 // The browser code. It runs on both pages: the JSON block `#params` says which.
@@ -70,9 +71,10 @@ async function createProof(keys, jwk, htm, htu, claims) {
   return input + '.' + b64url(signature);
 }
 
-// Did the server refuse the proof for want of its nonce? (400 from the AS, 401 from the API)
+// Did the server refuse the proof for want of its nonce? (400 from the AS; from the API a challenge,
+// with 401 on REST routes and on GraphQL whatever status the GraphQL server answers with)
 async function asksForNonce(response) {
-  if (response.status === 401) return /error="use_dpop_nonce"/.test(response.headers.get('WWW-Authenticate') || '');
+  if (/error="use_dpop_nonce"/.test(response.headers.get('WWW-Authenticate') || '')) return true;
   if (response.status !== 400) return false;
   const body = await response.clone().json().catch(() => ({}));
   return body.error === 'use_dpop_nonce';
@@ -203,6 +205,26 @@ async function finish() {
   if (!apiResponse.ok) throw await failure('GET /api/me', apiResponse);
   document.getElementById('result').textContent = JSON.stringify(await apiResponse.json(), null, 2);
   step('GET /api/me with the token and a proof carrying ath: accepted.');
+
+  // GraphQL: the proof binds the HTTP request, POST /graphql, whatever the query asks for.
+  const graphqlResponse = await dpopFetch(
+    keys,
+    jwk,
+    issuer + '/graphql',
+    {
+      method: 'POST',
+      headers: { Authorization: 'DPoP ' + tokens.access_token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { sub client_id scope jkt } }' }),
+    },
+    { ath: await sha256(tokens.access_token) },
+  );
+  const graphql = await graphqlResponse.json().catch(() => ({}));
+  if (!graphqlResponse.ok || graphql.errors || !graphql.data) {
+    const challenge = graphqlResponse.headers.get('WWW-Authenticate') || '';
+    throw new Error('POST /graphql failed: HTTP ' + graphqlResponse.status + ' ' + challenge + ' ' + JSON.stringify(graphql));
+  }
+  document.getElementById('graphql').textContent = JSON.stringify(graphql.data.me, null, 2);
+  step('POST /graphql { me } with the same token and a new proof (htm POST, htu ' + issuer + '/graphql): accepted.');
 }
 
 (params.page === 'callback' ? finish() : start()).then(
@@ -254,6 +276,8 @@ function page(params: Record<string, string | undefined>): string {
 <ol id="steps"></ol>
 <p>Key thumbprint (jkt): <code id="jkt"></code></p>
 <pre id="result"></pre>
+<p>GraphQL <code>{ me }</code>:</p>
+<pre id="graphql"></pre>
 <script type="application/json" id="params">${json}</script>
 <script>${SCRIPT}</script>
 </body>
