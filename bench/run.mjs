@@ -2,7 +2,9 @@
 // section of bench/RESULTS.md. Bounded (a fixed number of requests), loopback only. Needs PostgreSQL
 // (127.0.0.1:5432), MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) for the shared-store rows.
 //   BENCH_KINDS=nest-fastify-memory,nest-fastify-sqlite npm run bench   a subset, printed, not written
-import { arch, cpus } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runHttpBench } from './http-lib.mjs';
 import { writeSection } from './results-file.mjs';
 import { runVerifyBench } from './verify-lib.mjs';
@@ -32,12 +34,19 @@ const ALL = [
   'mercurius-memory',
 ];
 const subset = process.env.BENCH_KINDS?.split(',').filter(Boolean);
-const verify = [];
-if (!subset) for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 3 }));
-const http = await runHttpBench({ requests: REQUESTS, rounds: ROUNDS, kinds: subset ?? ALL });
+// BENCH_FROM=<raw.json>: format the rows of an earlier run (written below) without running again.
+const saved = process.env.BENCH_FROM ? JSON.parse(readFileSync(process.env.BENCH_FROM, 'utf8')) : undefined;
+const verify = saved?.verify ?? [];
+if (!saved && !subset) {
+  for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 3 }));
+}
+const http = saved?.http ?? (await runHttpBench({ requests: REQUESTS, rounds: ROUNDS, kinds: subset ?? ALL }));
+// The raw rows first: a long run is never lost to a formatting error below.
+writeFileSync(join(tmpdir(), 'nestjs-dpop-bench-raw.json'), JSON.stringify({ verify, http }, null, 2));
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const peer = http.rows.find((r) => r.kind === 'peer');
+const cpu = (kind) => http.rows.find((r) => r.kind === kind).cpuPerRequest;
 const names = {
   peer: 'Express 5 + express-oauth2-jwt-bearer, DPoP required (peer)',
   'express-ceiling': 'Express 5, no auth (HTTP ceiling)',
@@ -124,7 +133,6 @@ lines.push(
 );
 lines.push('');
 const ratio = (kind) => http.rows.find((r) => r.kind === kind).rps / peer.rps;
-const cpu = (kind) => http.rows.find((r) => r.kind === kind).cpuPerRequest;
 const vsMemory = (adapter, store) => cpu(`nest-${adapter}-${store}`) / cpu(`nest-${adapter}-memory`) - 1;
 const within = (adapter, store, limit) => [
   `guard + ${store} store server CPU within ${limit * 100}% of the memory store (${adapter})`,
