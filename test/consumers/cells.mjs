@@ -34,7 +34,7 @@ const README_DEPENDENCIES = {
     '@nestjs/terminus@^11',
     '@nestjs/graphql@^13',
     '@nestjs/apollo@^13',
-    '@apollo/server@^4',
+    '@apollo/server@^5',
     'graphql@^16',
     'axios@^1',
     'oauth4webapi@^3',

@@ -20,7 +20,7 @@ const DEPENDENCIES = [
   '@nestjs/terminus@^11',
   '@nestjs/graphql@^13',
   '@nestjs/apollo@^13',
-  '@apollo/server@^4',
+  '@apollo/server@^5',
   'graphql@^16',
   'redis@^5',
   'ioredis@^5',
