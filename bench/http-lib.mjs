@@ -35,8 +35,11 @@ function hasTaskset() {
   }
 }
 
-/** Access tokens for `clients` keys and one unique proof per request. */
-export async function makeWorkload({ clients = 64, requests, graphql = false }) {
+/**
+ * An access-token issuer and `clients` DPoP keys, each with a bound access token (valid `lifetime` seconds), its
+ * `ath` and the proof header: what every workload of the benchmarks starts from.
+ */
+export async function makeClients({ clients = 64, lifetime = 3600 } = {}) {
   const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
   const now = Math.floor(Date.now() / 1000);
@@ -50,7 +53,7 @@ export async function makeWorkload({ clients = 64, requests, graphql = false }) 
         aud: AUDIENCE,
         sub: randomUUID(),
         iat: now,
-        exp: now + 3600,
+        exp: now + lifetime,
         cnf: { jkt: await calculateJwkThumbprint(jwk) },
       });
       const token = `${header}.${claims}.${es256(`${header}.${claims}`, as.privateKey)}`;
@@ -62,6 +65,12 @@ export async function makeWorkload({ clients = 64, requests, graphql = false }) 
       };
     }),
   );
+  return { asJwk, keys, now };
+}
+
+/** Access tokens for `clients` keys and one unique proof per request. */
+export async function makeWorkload({ clients = 64, requests, graphql = false }) {
+  const { asJwk, keys, now } = await makeClients({ clients });
   const pairs = Array.from({ length: requests }, (_, i) => {
     const key = keys[i % clients];
     const { method, path } = graphql ? GRAPHQL : REST;

@@ -5,12 +5,10 @@
 //    (live records ≈ rate × 11 s, within its 150,000 entries) and anything else that grows is a leak.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { calculateJwkThumbprint } from 'jose';
+import { makeClients } from './http-lib.mjs';
 
-const ISSUER = 'https://as.bench.local';
-const AUDIENCE = 'https://api.bench.local';
 const HOST = 'bench.local';
 const HTU = `http://${HOST}/api/me`;
 const TOTAL = Number(process.env.BENCH_MEMORY_REQUESTS ?? 200_000);
@@ -19,31 +17,7 @@ const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const es256 = (input, key) =>
   sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
 
-const as = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const asJwk = { ...as.publicKey.export({ format: 'jwk' }), kid: 'as', alg: 'ES256' };
-const now = Math.floor(Date.now() / 1000);
-const clients = await Promise.all(
-  Array.from({ length: 64 }, async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
-    const header = b64({ alg: 'ES256', typ: 'at+jwt', kid: 'as' });
-    const claims = b64({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: randomUUID(),
-      iat: now,
-      exp: now + 7200,
-      cnf: { jkt: await calculateJwkThumbprint(jwk) },
-    });
-    const token = `${header}.${claims}.${es256(`${header}.${claims}`, as.privateKey)}`;
-    return {
-      privateKey,
-      token,
-      proofHeader: b64({ typ: 'dpop+jwt', alg: 'ES256', jwk }),
-      ath: createHash('sha256').update(token).digest('base64url'),
-    };
-  }),
-);
+const { asJwk, keys: clients } = await makeClients({ lifetime: 7200 });
 let next = 0;
 function freshHeaders() {
   const client = clients[next++ % clients.length];
