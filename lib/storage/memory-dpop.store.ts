@@ -2,6 +2,9 @@ import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
 import { DpopStore } from './dpop-store.js';
 import type { RefreshTokenBinding } from './refresh-token-binding.js';
 
+/** Expired records an insert drops from the oldest end: more than one, so reclaiming outpaces inserting. */
+const EXPIRED_PER_INSERT = 2;
+
 /** How many live records one sweep of a full memory store looks at before it gives up. */
 const SWEEP_LIVE_LIMIT = 64;
 
@@ -74,11 +77,27 @@ export class MemoryDpopStore extends DpopStore {
 
   private insertIfAbsent(key: string, expiresAt: number): boolean {
     const now = this.now();
+    this.dropOldestExpired(now);
     const existing = this.records.get(key);
     if (existing !== undefined && existing > now) return false;
     if (existing === undefined && this.records.size >= this.maxEntries) this.sweep(now);
     this.records.set(key, expiresAt);
     return true;
+  }
+
+  /**
+   * Drops up to {@link EXPIRED_PER_INSERT} expired records from the oldest end (insertion order is close to
+   * expiry order), so the map stays near the number of live records instead of filling to `maxEntries`
+   * before anything is reclaimed. Stops at the first live record: a few expired ones behind it wait for a
+   * later insert or a sweep.
+   */
+  private dropOldestExpired(now: number): void {
+    let dropped = 0;
+    for (const [key, expiresAt] of this.records) {
+      if (expiresAt > now || dropped === EXPIRED_PER_INSERT) return;
+      this.records.delete(key);
+      dropped++;
+    }
   }
 
   /**

@@ -36,7 +36,9 @@ describe('MemoryDpopStore', () => {
     expect(await store.rememberProof('b', 400)).toBe(false); // still live
     clock.ms = 1000;
     expect(await store.rememberProof('e', 2000)).toBe(true);
-    expect(store.size).toBe(1);
+    expect(store.size).toBe(2); // not full: an insert reclaims up to two expired records (b, c); d goes next time
+    expect(await store.rememberProof('f', 2000)).toBe(true);
+    expect(store.size).toBe(2); // e and f: every expired record is gone
   });
 
   it('rejects a bad maxEntries', () => {
@@ -57,6 +59,21 @@ describe('MemoryDpopStore when full under churn', () => {
     expect(store.size).toBeLessThanOrEqual(50_000);
     expect(await store.rememberProof('k49999', 0)).toBe(false); // live records are kept
     expect(microsPerInsert).toBeLessThan(50); // a full scan per insert would be ~1000 µs here
+  });
+});
+
+describe('MemoryDpopStore under steady traffic', () => {
+  it('reclaims expired records as it goes: its size stays near the live records, far below maxEntries', () => {
+    const clock = { ms: 0 };
+    const store = new MemoryDpopStore({ maxEntries: 100_000, now: () => clock.ms });
+    // 1 record per ms, each live for 1,000 ms: about 1,000 live at any time, 50,000 inserted in all.
+    for (let i = 0; i < 50_000; i++) {
+      clock.ms = i;
+      expect(store.rememberProof(`k${i}`, i + 1000)).toBe(true);
+    }
+    expect(store.size).toBeLessThanOrEqual(1_002);
+    expect(store.rememberProof('k49999', 0)).toBe(false); // a live record is still a replay
+    expect(store.rememberProof('k40000', 0)).toBe(true); // an expired one was forgotten: its proof is too old anyway
   });
 });
 
