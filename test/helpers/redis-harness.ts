@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './sample-app.js';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { DpopStore } from '../../lib/index.js';
@@ -103,17 +103,7 @@ export function redisHarness(library: RedisLibrary, prefix: string, options: Red
   };
 }
 
-/** A free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A throw-away redis-server of our own (for faults that would disturb the shared one). */
 export async function startRedisServer(

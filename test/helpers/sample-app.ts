@@ -51,3 +51,13 @@ export async function serviceToken(as: oauth.AuthorizationServer, dpop?: oauth.D
     ),
   );
 }
+
+/** Runs a request, retrying once when the server asks for a DPoP nonce (the DPoP handle keeps it). */
+export async function withNonceRetry<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (oauth.isDPoPNonceError(error)) return run();
+    throw error;
+  }
+}

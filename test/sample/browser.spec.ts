@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample/sample-app.js';
+import { freePort } from '../helpers/sample-app.js';
 
 // The sample's browser client (GET /client) in a real Chromium: WebCrypto key,
 // authorization code + PKCE by form_post, DPoP token request, GET /api/me, then POST /graphql { me }.
@@ -15,16 +15,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'dpop-browser-'));
 let browser: Browser;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FAPI_TEST_PRIVATE_JWK } from '../../sample/oauth/demo-fapi-test-key.js';
 import { sha256 } from '../../sample/oauth/keys.service.js';
 import { PushedAuthorizationRequest } from '../../sample/oauth/oauth.entities.js';
-import { insecure, startSample } from '../helpers/sample-app.js';
+import { insecure, startSample, withNonceRetry } from '../helpers/sample-app.js';
 
 // Pushed authorization requests with DPoP (RFC 9126, RFC 9449 §10.1) against the sample, driven by
 // oauth4webapi's pushedAuthorizationRequest with a DPoP handle, in both nonce modes.
@@ -16,16 +16,6 @@ const fapi: oauth.Client = { client_id: 'demo-fapi', id_token_signed_response_al
 const FAPI_REDIRECT = 'http://localhost:8080/fapi/callback';
 const NONCE = 'n-0S6_WzA2Mj';
 type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>;
-
-/** Runs a request, retrying once when the server asks for a DPoP nonce (the DPoP handle keeps it). */
-async function withNonceRetry<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (oauth.isDPoPNonceError(error)) return run();
-    throw error;
-  }
-}
 
 describe.each([false, true])('PAR + DPoP against the sample, oauth4webapi (DPOP_NONCE %s)', (nonce) => {
   let app: INestApplication;

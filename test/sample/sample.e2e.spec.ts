@@ -3,22 +3,12 @@ import { generateKeyPair as dpopKeyPair, generateProof } from 'dpop';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPage } from '../helpers/html-form.js';
-import { serviceToken, startSample } from '../helpers/sample-app.js';
+import { serviceToken, startSample, withNonceRetry } from '../helpers/sample-app.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const spa: oauth.Client = { client_id: 'demo-spa' };
 type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>;
 const service: oauth.Client = { client_id: 'demo-service' };
-
-/** Runs a request, retrying once when the server asks for a DPoP nonce (the DPoP handle keeps it). */
-async function withNonceRetry<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (oauth.isDPoPNonceError(error)) return run();
-    throw error;
-  }
-}
 
 describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_NONCE %s)', (nonce) => {
   let app: INestApplication;
