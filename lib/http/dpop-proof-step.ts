@@ -5,6 +5,7 @@ import { DpopRequestError } from '../dpop.errors.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
 import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
+import type { DpopVerifyResult } from '../proof/dpop-verify.interface.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { DpopProofContext } from './dpop-proof-context.js';
 import { assertNoDotSegments, nodeRequest, requestTarget, type HttpRequest } from './dpop-request.js';
@@ -71,12 +72,24 @@ export class DpopProofStep {
     return { proof, method: nodeRequest(request).method ?? '', url: url(request) };
   }
 
-  /** Verifies the proof read by {@link read} (recording its use) and answers with its context. */
-  async verify(read: ReadProofRequest, response: unknown, expect: ProofExpectations): Promise<DpopProofContext> {
+  /**
+   * Verifies the proof read by {@link read} (recording its use) and answers with its context: the context
+   * itself when nothing had to be awaited (a returning client on a synchronous store), else a promise. A
+   * refusal is thrown or rejected.
+   */
+  verify(
+    read: ReadProofRequest,
+    response: unknown,
+    expect: ProofExpectations,
+  ): DpopProofContext | Promise<DpopProofContext> {
     const started = performance.now();
-    let result: Awaited<ReturnType<DpopVerifierService['verify']>>;
+    const failed = (error: unknown): never => {
+      this.telemetry.proofFailed(error, started);
+      throw error;
+    };
+    let result: ReturnType<DpopVerifierService['verifyNow']>;
     try {
-      result = await this.verifier.verify(read.proof, {
+      result = this.verifier.verifyNow(read.proof, {
         method: read.method,
         url: read.url,
         accessToken: expect.accessToken,
@@ -85,9 +98,22 @@ export class DpopProofStep {
         requireNonce: expect.requireNonce,
       });
     } catch (error) {
-      this.telemetry.proofFailed(error, started);
-      throw error;
+      return failed(error);
     }
+    if (result instanceof Promise) {
+      return result.then((accepted) => this.accepted(accepted, read, response, expect, started), failed);
+    }
+    return this.accepted(result, read, response, expect, started);
+  }
+
+  /** A verified proof: counted, a fresh nonce handed out when one is due, and its context. */
+  private accepted(
+    result: DpopVerifyResult,
+    read: ReadProofRequest,
+    response: unknown,
+    expect: ProofExpectations,
+    started: number,
+  ): DpopProofContext {
     this.telemetry.proofAccepted(result.jkt, read.method, started);
     if ((expect.requireNonce ?? this.options.nonce.required) && result.claims.nonce !== this.nonces.issue()) {
       this.adapterHost.httpAdapter.setHeader(response, 'DPoP-Nonce', this.nonces.issue());

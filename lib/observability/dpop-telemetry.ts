@@ -3,6 +3,10 @@ import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
 import { DpopError, DpopProofError, DpopUnavailableError } from '../dpop.errors.js';
 import { DpopEvents } from './dpop-events.js';
 
+/** The duration histogram's attributes, made once (an exporter may keep them; they are frozen). */
+const ACCEPTED = Object.freeze({ 'dpop.outcome': 'accepted' });
+const REFUSED = Object.freeze({ 'dpop.outcome': 'refused' });
+
 /** The instrumentation scope name of the library's metrics. @publicApi */
 export const DPOP_METER_NAME = 'nestjs-dpop';
 
@@ -50,7 +54,7 @@ export class DpopTelemetry {
   proofAccepted(jkt: string, method: string, started: number): void {
     const durationMs = performance.now() - started;
     this.accepted.add(1);
-    this.duration.record(durationMs, { 'dpop.outcome': 'accepted' });
+    this.duration.record(durationMs, ACCEPTED);
     if (this.events.active) this.events.emit({ type: 'proof.accepted', jkt, method, durationMs });
   }
 
@@ -60,7 +64,7 @@ export class DpopTelemetry {
     if (error instanceof DpopProofError) {
       this.refused.add(1, { 'dpop.error': error.code, 'dpop.check': error.check });
       if (error.code === 'use_dpop_nonce') this.challenges.add(1);
-      this.duration.record(durationMs, { 'dpop.outcome': 'refused' });
+      this.duration.record(durationMs, REFUSED);
       if (this.events.active) {
         this.events.emit({ type: 'proof.refused', code: error.code, check: error.check, durationMs });
       }

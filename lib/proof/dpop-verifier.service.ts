@@ -76,21 +76,31 @@ export class DpopVerifierService {
    */
   verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
     try {
-      if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
-        throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
-      }
-      if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
-      if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
-      if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
-      const headerSegment = proof.slice(0, proof.indexOf('.'));
-      const key = this.keys.get(headerSegment);
-      const result = key
-        ? this.check(key, proof, request)
-        : this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+      const result = this.verifyNow(proof, request);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /**
+   * {@link verify} without the promise where none is needed: the result itself
+   * for a returning client on a synchronous store, a promise otherwise; a
+   * refusal may be thrown or rejected. The guard's hot path.
+   * @internal
+   */
+  verifyNow(proof: unknown, request: DpopVerifyRequest): DpopVerifyResult | Promise<DpopVerifyResult> {
+    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+      throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
+    }
+    if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
+    if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
+    if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
+    const headerSegment = proof.slice(0, proof.indexOf('.'));
+    const key = this.keys.get(headerSegment);
+    return key
+      ? this.check(key, proof, request)
+      : this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
   }
 
   /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */

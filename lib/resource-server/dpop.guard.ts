@@ -16,7 +16,7 @@ import {
   DpopRequestError,
 } from '../dpop.errors.js';
 import { challengeException } from '../http/dpop-http-errors.js';
-import { DpopProofStep } from '../http/dpop-proof-step.js';
+import { DpopProofStep, type ReadProofRequest } from '../http/dpop-proof-step.js';
 import {
   credentialHeaders,
   requestUrl,
@@ -27,7 +27,7 @@ import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
-import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
+import { DpopAccessTokenService, type VerifiedAccessToken } from './access-token/dpop-access-token.service.js';
 import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
 import { DpopGraphqlError } from './dpop-graphql.error.js';
 import { oncePerRequest, type GraphqlOutcome } from './graphql-request-outcome.js';
@@ -83,33 +83,55 @@ export class DpopGuard implements CanActivate {
     this.challengeAlgs = `algs="${options.algorithms.join(' ')}"`;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous for a returning client (its token cached, a store that answers
+   * at once): nothing is awaited on that path. Otherwise a promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.cachedRouteOptions(context);
     if (route === undefined) return true;
     const type = context.getType<string>();
     if (type === 'graphql') return this.activateGraphql(context, route);
-    if (type !== 'http') {
-      if (await this.shouldSkip(context)) return true;
-      throw await this.refuseContext(context);
-    }
+    if (type !== 'http') return this.activateOther(context);
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     // Once per request: a second DpopGuard (global and on the route, or a subclass and the base) follows the first.
     if (request.dpop !== undefined || skipped.has(request)) return true;
-    if (await this.shouldSkip(context)) {
+    const skip = this.shouldSkip(context);
+    if (skip === false) return this.activateHttp(request, http.getResponse<unknown>(), route);
+    return Promise.resolve(skip).then((yes) => {
+      if (!yes) return this.activateHttp(request, http.getResponse<unknown>(), route);
       skipped.add(request);
       return true;
-    }
-    const response = http.getResponse<unknown>();
-    const allowBearer = route.allowBearer === true;
-    const challenge = { algs: this.challengeAlgs, allowBearer, bearer: false };
-    try {
-      request.dpop = await this.authenticate(request, response, route, challenge);
-      return true;
-    } catch (error) {
+    });
+  }
+
+  /** Authenticates an HTTP request: its context on the request, or the challenge thrown (or rejected). */
+  private activateHttp(request: HttpRequest, response: unknown, route: DpopBoundOptions): boolean | Promise<boolean> {
+    const challenge = { algs: this.challengeAlgs, allowBearer: route.allowBearer === true, bearer: false };
+    const refuse = (error: unknown): never => {
       if (error instanceof DpopRequestError) this.telemetry.requestRefused();
       throw challengeException(error, this.adapterHost.httpAdapter, response, challenge, this.logger);
+    };
+    try {
+      const dpop = this.authenticate(request, response, route, challenge);
+      if (dpop instanceof Promise) {
+        return dpop.then((context) => {
+          request.dpop = context;
+          return true;
+        }, refuse);
+      }
+      request.dpop = dpop;
+      return true;
+    } catch (error) {
+      return refuse(error);
     }
+  }
+
+  /** A protected handler outside HTTP and GraphQL: let through only by `shouldSkip`. */
+  private async activateOther(context: ExecutionContext): Promise<boolean> {
+    if (await this.shouldSkip(context)) return true;
+    throw await this.refuseContext(context);
   }
 
   /**
@@ -243,12 +265,12 @@ export class DpopGuard implements CanActivate {
     return new DpopGraphqlError('invalid_request', 'DPoP binds HTTP requests; this call is not one', 400, false);
   }
 
-  private async authenticate(
+  private authenticate(
     request: HttpRequest,
     response: unknown,
     route: DpopBoundOptions,
     challenge: { bearer: boolean },
-  ): Promise<DpopContext> {
+  ): DpopContext | Promise<DpopContext> {
     const lines = this.getAuthorization(request);
     // Header shape, dot segments, Host: all before anything is verified or consumed.
     const read = this.proofStep.read(request, lines.dpop, (r) => this.getRequestUrl(r));
@@ -264,17 +286,35 @@ export class DpopGuard implements CanActivate {
     if (scheme !== 'dpop' && scheme !== 'bearer') {
       throw new DpopCredentialsRequiredError('unsupported authorization scheme');
     }
-    if (token === '' || token.length > this.options.maxAccessTokenLength || !TOKEN68.test(token)) {
+    if (token === '' || token.length > this.options.maxAccessTokenLength) {
       throw new DpopRequestError('malformed access token');
     }
+    // A cached token passed the token68 check when it was first verified: only a new one is scanned.
+    const cached = this.tokens.cached(token);
+    if (cached === undefined && !TOKEN68.test(token)) throw new DpopRequestError('malformed access token');
     if (scheme === 'dpop' && read.proof === undefined) throw new DpopRequestError('DPoP scheme without a DPoP proof');
     if (scheme === 'bearer' && !route.allowBearer) throw new AccessTokenError('Bearer tokens are not accepted here');
     challenge.bearer = scheme === 'bearer';
 
-    const verified = await this.tokens.verify(token).catch((error: unknown) => {
-      this.telemetry.tokenRefused(error);
-      throw error;
-    });
+    if (cached !== undefined) return this.bind(cached, scheme, token, read, response, route);
+    return this.tokens.verify(token).then(
+      (verified) => this.bind(verified, scheme, token, read, response, route),
+      (error: unknown) => {
+        this.telemetry.tokenRefused(error);
+        throw error;
+      },
+    );
+  }
+
+  /** The verified token with its scheme: a Bearer context, or the proof checked against the token's key. */
+  private bind(
+    verified: VerifiedAccessToken,
+    scheme: string,
+    token: string,
+    read: ReadProofRequest,
+    response: unknown,
+    route: DpopBoundOptions,
+  ): DpopContext | Promise<DpopContext> {
     if (scheme === 'bearer') {
       if (verified.jkt !== undefined) throw new AccessTokenError('a key-bound token was presented as Bearer');
       return { scheme: 'Bearer', accessToken: token, token: verified.claims };
@@ -282,12 +322,15 @@ export class DpopGuard implements CanActivate {
     if (verified.jkt === undefined) {
       throw new AccessTokenError('an unbound token was presented with the DPoP scheme');
     }
-    const proof = await this.proofStep.verify(read, response, {
+    const proof = this.proofStep.verify(read, response, {
       accessToken: token,
       accessTokenHash: verified.ath,
       jkt: verified.jkt,
       requireNonce: route.requireNonce,
     });
+    if (proof instanceof Promise) {
+      return proof.then((checked) => ({ scheme: 'DPoP', accessToken: token, token: verified.claims, ...checked }));
+    }
     return { scheme: 'DPoP', accessToken: token, token: verified.claims, ...proof };
   }
 

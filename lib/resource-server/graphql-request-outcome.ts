@@ -9,19 +9,18 @@ import type { DpopGraphqlError } from './dpop-graphql.error.js';
 export type GraphqlOutcome =
   { dpop: DpopContext; nonceRequired: boolean } | { skipped: true } | { refusal: DpopGraphqlError };
 
+/** Where the outcome of a request's check is kept: on the request itself, so it goes with it. */
+const OUTCOME = Symbol('nestjs-dpop:graphql-outcome');
+
 /**
  * One check per HTTP request however many guarded fields (or batched operations)
- * resolve, even concurrently: the first guard call's promise, shared by every
- * DpopGuard instance (global and per resolver). Keyed by the request, so it goes with it.
+ * resolve, even concurrently: `check()` runs for the first caller only (the first
+ * guard call of any DpopGuard instance, global or per resolver); every later one
+ * awaits the same promise. A property on the request, not a WeakMap: no
+ * ephemeron for the garbage collector to trace per request.
+ * @internal
  */
-const outcomes = new WeakMap<object, Promise<GraphqlOutcome>>();
-
-/** The outcome of `request`'s check: `check()` runs for the first caller only, every later one awaits it. @internal */
 export function oncePerRequest(request: object, check: () => Promise<GraphqlOutcome>): Promise<GraphqlOutcome> {
-  let pending = outcomes.get(request);
-  if (pending === undefined) {
-    pending = check();
-    outcomes.set(request, pending);
-  }
-  return pending;
+  const holder = request as { [OUTCOME]?: Promise<GraphqlOutcome> };
+  return (holder[OUTCOME] ??= check());
 }

@@ -40,6 +40,15 @@ export class DpopAccessTokenService {
   }
 
   /**
+   * The token's verification when it is cached (checked before, not yet past its
+   * `exp` or the cache's TTL); undefined otherwise. Nothing is verified here.
+   * @internal
+   */
+  cached(token: string): VerifiedAccessToken | undefined {
+    return this.cache.get(token);
+  }
+
+  /**
    * Resolves the token, or throws {@link AccessTokenError} / {@link ConfirmationError}
    * (`invalid_token`) or `DpopUnavailableError` (it could not be checked).
    */
