@@ -32,3 +32,17 @@ describe('TypeOrmDpopStore.open() on a SQLite file in WAL mode', () => {
     expect(await sync(own)).toBe(2);
   });
 });
+
+describe('TypeOrmDpopStore on better-sqlite3', () => {
+  it('answers a replay check synchronously (a boolean, no promise), and a replay with false', async () => {
+    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
+    try {
+      const key = 'A'.repeat(43);
+      const first = store.rememberProof(key, Date.now() + 60_000);
+      expect(first).toBe(true);
+      expect(store.rememberProof(key, Date.now() + 60_000)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -148,14 +148,14 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     return new TypeOrmDpopStore(dataSource, options, true);
   }
 
-  rememberProof(key: string, expiresAt: number): Promise<boolean> {
+  /** Answers synchronously on better-sqlite3 (no promise on the request path); resolves on the other drivers. */
+  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
     try {
       if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt))
         throw new Error('TypeOrmDpopStore: malformed replay key');
       const sql = this.statements().insertReplay;
       const affected = this.insertReplay ? this.insertReplay(key, expiresAt) : this.run(sql, [key, expiresAt]);
-      // better-sqlite3 answers synchronously: no extra promise hop on the request path
-      return typeof affected === 'number' ? Promise.resolve(affected === 1) : affected.then((n) => n === 1);
+      return typeof affected === 'number' ? affected === 1 : affected.then((n) => n === 1);
     } catch (error) {
       return Promise.reject(error as Error);
     }
