@@ -55,15 +55,20 @@ export function hasDuplicateMemberNames(text: string): boolean {
   return false;
 }
 
+/** Bytes the JSON segments are decoded into, reused (decoding is synchronous); grows to the largest segment seen. */
+let scratch = Buffer.allocUnsafe(2048);
+
 /**
  * Decodes one base64url JWS segment holding a JSON object: undefined when
  * it is not canonical base64url, not JSON, not an object, or names a member
- * twice.
+ * twice. The bytes go through one reused buffer, not a new one per call.
  * @internal
  */
 export function decodeJsonObjectSegment(segment: string): Record<string, unknown> | undefined {
   if (segment.length % 4 === 1) return undefined; // no base64 encoding has this length
-  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  const most = Math.ceil((segment.length * 3) / 4);
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(most);
+  const text = scratch.toString('utf8', 0, scratch.write(segment, 'base64url'));
   let value: unknown;
   try {
     value = JSON.parse(text);

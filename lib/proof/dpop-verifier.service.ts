@@ -45,6 +45,8 @@ export class DpopVerifierService {
   private readonly targets: BoundedCache<string, string | null>;
   /** Normalised `htu` by its exact text, for proofs whose `htu` is not the request URL verbatim. */
   private readonly htus: BoundedCache<string, string | null>;
+  /** See {@link scratch}. */
+  private bytes = Buffer.allocUnsafe(2048);
   private lastStoreFailureLog = 0;
   private suppressedStoreFailures = 0;
 
@@ -111,8 +113,11 @@ export class DpopVerifierService {
   ): DpopVerifyResult | Promise<DpopVerifyResult> {
     const headerEnd = proof.indexOf('.');
     const signingInputEnd = proof.indexOf('.', headerEnd + 1);
-    const signingInput = Buffer.from(proof.slice(0, signingInputEnd), 'latin1');
-    const signature = Buffer.from(proof.slice(signingInputEnd + 1), 'base64url');
+    // The proof is ASCII (COMPACT_JWS) and at most maxProofLength long: the signing input fits the bytes buffer.
+    const bytes = this.scratch(proof.length);
+    const signingInput = bytes.subarray(0, bytes.write(proof, 0, signingInputEnd, 'latin1'));
+    const signatureBytes = bytes.subarray(signingInputEnd);
+    const signature = signatureBytes.subarray(0, signatureBytes.write(proof.slice(signingInputEnd + 1), 'base64url'));
     if (!key.check(signingInput, signature)) throw refuse('signature', 'DPoP proof signature is invalid');
 
     const claims = this.readClaims(proof.slice(headerEnd + 1, signingInputEnd));
@@ -140,6 +145,15 @@ export class DpopVerifierService {
         throw this.storeFailed(error);
       },
     );
+  }
+
+  /**
+   * A buffer of at least `length` bytes, reused by every check (each is synchronous up to the
+   * signature check, which copies what it reads), so a request allocates none for its signature.
+   */
+  private scratch(length: number): Buffer {
+    if (this.bytes.length < length) this.bytes = Buffer.allocUnsafe(length);
+    return this.bytes;
   }
 
   /** Checks a protected header and imports its key. Runs once per distinct header. */
