@@ -158,6 +158,9 @@ const redis = (client) =>
     keyPrefix: process.env.BENCH_REDIS_PREFIX ?? `dpop-bench:${process.pid}:`,
   });
 
+/** The soak server's store (bench/memory.mjs asks for its size and prunes it). */
+let soakStore;
+
 const kinds = {
   'express-ceiling': plainExpress,
   'nest-express-ceiling': () => nest('express'),
@@ -167,7 +170,7 @@ const kinds = {
   'nest-fastify-memory': () => nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'nest-express-sqlite': async () => nest('express', await sqlite()),
   // The memory soak (bench/memory.mjs): fresh proofs, 10 s acceptance window, a store sized for the live records.
-  'nest-fastify-memory-soak': () => nest('fastify', new MemoryDpopStore({ maxEntries: 150_000 }), 10),
+  'nest-fastify-memory-soak': () => nest('fastify', (soakStore = new MemoryDpopStore({ maxEntries: 150_000 })), 10),
   'nest-fastify-sqlite': async () => nest('fastify', await sqlite()),
   'nest-express-postgres': async () => nest('express', await postgres()),
   'nest-fastify-postgres': async () => nest('fastify', await postgres()),
@@ -219,9 +222,11 @@ if (process.env.BENCH_MEMORY) {
   const session = new Session();
   session.connect();
   process.on('message', async (message) => {
-    if (message === 'heap') {
+    if (message === 'heap' || message === 'prune-heap') {
+      // prune-heap: expired replay records dropped first, so what remains is everything but the store's live set
+      const pruned = message === 'prune-heap' ? soakStore.prune() : 0;
       globalThis.gc();
-      process.send({ heapUsed: process.memoryUsage().heapUsed });
+      process.send({ heapUsed: process.memoryUsage().heapUsed, records: soakStore.size, pruned });
     } else if (message === 'alloc-start') {
       await session.post('HeapProfiler.startSampling', {
         samplingInterval: 256,

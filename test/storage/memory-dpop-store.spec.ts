@@ -15,6 +15,26 @@ describe('MemoryDpopStore', () => {
     expect(await store.rememberProof('other', 5000)).toBe(true);
   });
 
+  it('prune() drops every expired record and binding, and nothing live', async () => {
+    const clock = { ms: 0 };
+    const store = new MemoryDpopStore({ now: () => clock.ms });
+    for (const [key, expiresAt] of [
+      ['a', 100],
+      ['b', 300],
+      ['c', 200],
+    ] as const)
+      store.rememberProof(key, expiresAt);
+    const binding = { tokenHash: 'h'.repeat(43), jkt: 'j'.repeat(43), clientId: 'c', expiresAt: 150 };
+    await store.saveRefreshTokenBinding(binding);
+    clock.ms = 200;
+    expect(store.prune()).toBe(3); // a, c and the binding; b lives until 300
+    expect(store.size).toBe(1);
+    expect(store.rememberProof('b', 400)).toBe(false);
+    expect(store.rememberProof('a', 400)).toBe(true);
+    expect(await store.findRefreshTokenBinding(binding.tokenHash)).toBeUndefined();
+    expect(store.prune()).toBe(0);
+  });
+
   it('answers exactly one of many concurrent inserts of one key', async () => {
     const store = new MemoryDpopStore();
     const results = await Promise.all(
