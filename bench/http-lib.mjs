@@ -68,17 +68,22 @@ export async function makeClients({ clients = 64, lifetime = 3600 } = {}) {
   return { asJwk, keys, now };
 }
 
-/** Access tokens for `clients` keys and one unique proof per request. */
-export async function makeWorkload({ clients = 64, requests, graphql = false }) {
-  const { asJwk, keys, now } = await makeClients({ clients });
-  const pairs = Array.from({ length: requests }, (_, i) => {
-    const key = keys[i % clients];
-    const { method, path } = graphql ? GRAPHQL : REST;
+/** `requests` unique proofs (one per request, iat = now) from `clients`, round robin over their keys. */
+export function makeProofs({ keys }, requests, graphql = false) {
+  const { method, path } = graphql ? GRAPHQL : REST;
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: requests }, (_, i) => {
+    const key = keys[i % keys.length];
     const claims = { jti: randomUUID(), htm: method, htu: `http://${HOST}${path}`, iat: now, ath: key.ath };
     const input = `${key.proofHeader}.${b64(claims)}`;
     return { authorization: `DPoP ${key.token}`, dpop: `${input}.${es256(input, key.privateKey)}` };
   });
-  return { asJwk, pairs };
+}
+
+/** Access tokens for `clients` keys and one unique proof per request. */
+export async function makeWorkload({ clients = 64, requests, graphql = false }) {
+  const made = await makeClients({ clients });
+  return { asJwk: made.asJwk, pairs: makeProofs(made, requests, graphql) };
 }
 
 function cpuTicks(pid) {
@@ -147,65 +152,72 @@ function load(port, pairs, connections, target = REST) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Runs every server kind on the same kind of workload (`rounds` measured runs each, medians); one row per kind. */
+/**
+ * Runs every server kind on the same kind of workload; one row per kind, the medians of `rounds` measured runs.
+ * All servers are started (and warmed up) first; then each round runs every server in turn, so the rounds of
+ * different kinds are interleaved and a slow spell of a shared machine falls on all of them, not on one row.
+ * Proofs are signed just before each run (their iat must stay within the servers' 300 s window).
+ */
 export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32, rounds = 1 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  const rows = [];
+  const servers = [];
   try {
     let port = 4810;
     for (const kind of kinds) {
       port++;
-      // fresh proofs for each server: their iat must stay within maxProofAge (300 s) however long the run takes
-      const { asJwk, pairs } = await makeWorkload({ requests: requests * rounds + warmup, graphql: isGraphql(kind) });
-      const target = isGraphql(kind) ? GRAPHQL : REST;
-      const warm = pairs.slice(0, warmup);
-      const child = await startServer(kind, port, asJwk, pin, join(dir, `${kind}.sqlite`));
-      try {
-        await load(port, warm, connections, target);
-        const runs = [];
-        if (process.env.BENCH_CPU_PROF) {
-          child.send('profile-start');
-          await new Promise((resolve) => child.once('message', resolve));
-        }
-        for (let round = 0; round < rounds; round++) {
-          const measured = pairs.slice(warmup + round * requests, warmup + (round + 1) * requests);
-          const before = cpuTicks(child.pid);
-          const result = await load(port, measured, connections, target);
-          const cpu = ((cpuTicks(child.pid) - before) / ticksPerSecond) * 1e6;
-          runs.push({
-            rps: result.requests.total / result.seconds,
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            cpuPerRequest: cpu / result.requests.total,
-            ok: result['2xx'] - result.graphqlErrors,
-            failed: result.non2xx + result.errors + result.graphqlErrors,
-            statuses: Object.fromEntries(
-              Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
-            ),
-          });
-        }
-        rows.push({
-          kind,
-          rps: median(runs.map((r) => r.rps)),
-          p50: median(runs.map((r) => r.p50)),
-          p99: median(runs.map((r) => r.p99)),
-          cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
-          cpuRuns: runs.map((r) => r.cpuPerRequest),
-          ok: runs.reduce((sum, r) => sum + r.ok, 0),
-          failed: runs.reduce((sum, r) => sum + r.failed, 0),
-          statuses: runs.map((r) => r.statuses),
+      const graphql = isGraphql(kind);
+      const target = graphql ? GRAPHQL : REST;
+      const clients = await makeClients();
+      const child = await startServer(kind, port, clients.asJwk, pin, join(dir, `${kind}.sqlite`));
+      servers.push({ kind, port, graphql, target, clients, child, runs: [] });
+      await load(port, makeProofs(clients, warmup, graphql), connections, target);
+    }
+    if (process.env.BENCH_CPU_PROF) {
+      for (const { child } of servers) {
+        child.send('profile-start');
+        await new Promise((resolve) => child.once('message', resolve));
+      }
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const server of servers) {
+        const pairs = makeProofs(server.clients, requests, server.graphql);
+        const before = cpuTicks(server.child.pid);
+        const result = await load(server.port, pairs, connections, server.target);
+        const cpu = ((cpuTicks(server.child.pid) - before) / ticksPerSecond) * 1e6;
+        server.runs.push({
+          rps: result.requests.total / result.seconds,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          cpuPerRequest: cpu / result.requests.total,
+          ok: result['2xx'] - result.graphqlErrors,
+          failed: result.non2xx + result.errors + result.graphqlErrors,
+          statuses: Object.fromEntries(
+            Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+          ),
         });
-      } finally {
-        child.kill();
-        await new Promise((resolve) => child.once('exit', resolve));
       }
     }
   } finally {
+    for (const { child } of servers) {
+      child.kill();
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    }
     rmSync(dir, { recursive: true, force: true });
   }
+  const rows = servers.map(({ kind, runs }) => ({
+    kind,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
+    cpuRuns: runs.map((r) => r.cpuPerRequest),
+    ok: runs.reduce((sum, r) => sum + r.ok, 0),
+    failed: runs.reduce((sum, r) => sum + r.failed, 0),
+    statuses: runs.map((r) => r.statuses),
+  }));
   return { rows, pinned: pin, requests, connections, rounds };
 }
