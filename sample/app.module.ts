@@ -11,6 +11,7 @@ import { ClientController } from './client/client.controller.js';
 import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { AuthorizeController } from './oauth/authorize.controller.js';
 import { ClientAuthService } from './oauth/client-auth.service.js';
+import { ExpiredRowsPruner } from './oauth/expired-rows.pruner.js';
 import { IntrospectController } from './oauth/introspect.controller.js';
 import { KeysService } from './oauth/keys.service.js';
 import { MetadataController } from './oauth/metadata.controller.js';
@@ -66,7 +67,7 @@ export class AppModule {
         ClientController,
         HealthController,
       ],
-      providers: [TokensService, ClientAuthService, DpopStoreHealthIndicator],
+      providers: [TokensService, ClientAuthService, ExpiredRowsPruner, DpopStoreHealthIndicator],
     };
   }
 }

@@ -6,6 +6,7 @@ import { SampleConfig } from '../sample.config.js';
 import { FAPI_ALGORITHMS, sampleClients, type SampleClient } from './clients.js';
 import { sha256 } from './keys.service.js';
 import { UsedClientAssertion } from './oauth.entities.js';
+import { oauthError } from './oauth-error.js';
 import { authenticateClient, InvalidClientException, withBasicChallenge } from './client-credentials.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -14,6 +15,20 @@ const MAX_ASSERTION_LENGTH = 4096;
 const MAX_ASSERTION_LIFETIME = 300;
 
 const invalidClient = (description: string) => new InvalidClientException(description, false);
+
+/** A primary-key clash, as SQLite, PostgreSQL and MySQL/MariaDB drivers report it (under TypeORM's QueryFailedError). */
+function isUniqueViolation(error: unknown): boolean {
+  const { code, errno } = ((error as { driverError?: unknown })?.driverError ?? error ?? {}) as {
+    code?: unknown;
+    errno?: unknown;
+  };
+  return (
+    code === '23505' || // PostgreSQL unique_violation
+    code === 'ER_DUP_ENTRY' ||
+    errno === 1062 || // MySQL/MariaDB
+    (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) // better-sqlite3
+  );
+}
 
 /**
  * Client authentication at the token and PAR endpoints (RFC 9126 §2: the same as at the
@@ -87,15 +102,17 @@ export class ClientAuthService {
     return client;
   }
 
-  /** Records the assertion's jti; a second use is refused (the primary key says it was seen). */
+  /**
+   * Records the assertion's jti with one insert (the primary key refuses a second use, even a concurrent one;
+   * never a read then a write). A database that cannot answer is a 503, not a verdict on the client.
+   */
   private async useOnce(clientId: string, jti: string, exp: number): Promise<void> {
-    const repository = this.dataSource.getRepository(UsedClientAssertion);
     const jtiHash = sha256(`${clientId} ${jti}`);
-    if (await repository.findOneBy({ jtiHash })) throw invalidClient('The client assertion was already used');
     try {
-      await repository.insert({ jtiHash, expiresAt: String(exp * 1000) });
-    } catch {
-      throw invalidClient('The client assertion was already used'); // inserted concurrently
+      await this.dataSource.getRepository(UsedClientAssertion).insert({ jtiHash, expiresAt: String(exp * 1000) });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw invalidClient('The client assertion was already used');
+      throw oauthError('temporarily_unavailable', 'The client assertion cannot be recorded now; try again later', 503);
     }
   }
 

@@ -5,6 +5,7 @@ import * as oauth from 'oauth4webapi';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FAPI_TEST_PRIVATE_JWK } from '../../sample/oauth/demo-fapi-test-key.js';
+import { ExpiredRowsPruner } from '../../sample/oauth/expired-rows.pruner.js';
 import { sha256 } from '../../sample/oauth/keys.service.js';
 import { PushedAuthorizationRequest } from '../../sample/oauth/oauth.entities.js';
 import { insecure, startSample, withNonceRetry } from '../helpers/sample-app.js';
@@ -160,6 +161,15 @@ describe.each([false, true])('PAR + DPoP against the sample, oauth4webapi (DPOP_
     const expired = await authorize(spa, late.pushed.request_uri);
     expect(expired.status).toBe(400);
     expect(await expired.json()).toMatchObject({ error: 'invalid_request_uri' });
+
+    // The pruner deletes expired pushed requests and leaves live ones
+    const live = await push(spa, undefined);
+    const requests = app.get(DataSource).getRepository(PushedAuthorizationRequest);
+    const byHash = (pushed: { request_uri: string }) => ({ requestUriHash: sha256(pushed.request_uri) });
+    await requests.update(byHash(late.pushed), { expiresAt: String(Date.now() - 1) }); // expired, never used
+    expect(await app.get(ExpiredRowsPruner).prune()).toBeGreaterThanOrEqual(1);
+    expect(await requests.countBy(byHash(late.pushed))).toBe(0);
+    expect(await requests.countBy(byHash(live.pushed))).toBe(1);
   });
 
   describe('demo-fapi, the FAPI 2.0-shaped client', () => {
@@ -237,6 +247,20 @@ describe.each([false, true])('PAR + DPoP against the sample, oauth4webapi (DPOP_
         expect(res.status).toBe(401);
         expect(await res.json()).toMatchObject({ error: 'invalid_client' });
       }
+
+      // The table of used assertions cannot be written (gone): 503, not invalid_client; the same assertion
+      // is accepted once the table is back (nothing was recorded for it).
+      const dataSource = app.get(DataSource);
+      const during = await assertion(issuer);
+      await dataSource.query('ALTER TABLE sample_used_client_assertion RENAME TO sample_used_client_assertion_away');
+      try {
+        const down = await par({ ...type, client_assertion: during });
+        expect(down.status).toBe(503);
+        expect(await down.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      } finally {
+        await dataSource.query('ALTER TABLE sample_used_client_assertion_away RENAME TO sample_used_client_assertion');
+      }
+      expect((await par({ ...type, client_assertion: during })).status).toBe(201);
     });
   });
 
