@@ -40,13 +40,14 @@ function controller(bound) {
   return ApiController;
 }
 
-async function nest(adapter, store, maxProofAge = 300, guard = Boolean(store)) {
+async function nest(adapter, store, maxProofAge = 300, guard = Boolean(store), yieldToEventLoop = true) {
   const imports = store
     ? [
         DpopModule.forRoot({
           isGlobal: true,
           store,
           maxProofAge,
+          yieldToEventLoop,
           accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, keys: [asJwk], algorithms: ['ES256'] },
         }),
       ]
@@ -168,6 +169,11 @@ const kinds = {
   peer,
   'nest-express-memory': () => nest('express', new MemoryDpopStore({ maxEntries: 2_000_000 })),
   'nest-fastify-memory': () => nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  // The same with the option yieldToEventLoop: false (the handler runs at once after a synchronous check).
+  'nest-express-memory-noyield': () =>
+    nest('express', new MemoryDpopStore({ maxEntries: 2_000_000 }), 300, true, false),
+  'nest-fastify-memory-noyield': () =>
+    nest('fastify', new MemoryDpopStore({ maxEntries: 2_000_000 }), 300, true, false),
   'nest-express-sqlite': async () => nest('express', await sqlite()),
   // The memory soak (bench/memory.mjs): fresh proofs, 10 s acceptance window, a store sized for the live records.
   'nest-fastify-memory-soak': () => nest('fastify', (soakStore = new MemoryDpopStore({ maxEntries: 150_000 })), 10),

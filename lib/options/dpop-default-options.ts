@@ -23,6 +23,7 @@ export const DPOP_DEFAULTS = deepFreeze({
   maxAccessTokenLength: 16_384,
   trustProxy: false,
   protectAllRoutes: false,
+  yieldToEventLoop: true,
   jwt: { clockTolerance: 5, jwksTimeoutMs: 3000 },
   introspection: { timeoutMs: 3000, maxBytes: 65_536 },
   jku: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 300 },

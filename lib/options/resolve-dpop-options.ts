@@ -36,6 +36,7 @@ const OPTION_NAMES = names<DpopModuleOptions>({
   trustProxy: true,
   allowedHosts: true,
   protectAllRoutes: true,
+  yieldToEventLoop: true,
   resolveKid: true,
   jku: true,
 });
@@ -340,6 +341,7 @@ export function resolveDpopOptions(options: DpopModuleOptions = {}): ResolvedDpo
     trustProxy: boolean('trustProxy', options.trustProxy, d.trustProxy),
     allowedHosts: allowedHosts(options.allowedHosts),
     protectAllRoutes: boolean('protectAllRoutes', options.protectAllRoutes, d.protectAllRoutes),
+    yieldToEventLoop: boolean('yieldToEventLoop', options.yieldToEventLoop, d.yieldToEventLoop),
     resolveKid: fn('resolveKid', options.resolveKid),
     jku: jku(options.jku),
   });

@@ -59,6 +59,7 @@ export interface ResolvedDpopOptions {
   /** `allowedHosts`, lower-cased; undefined: any valid host. */
   readonly allowedHosts?: readonly string[];
   readonly protectAllRoutes: boolean;
+  readonly yieldToEventLoop: boolean;
   readonly resolveKid?: (kid: string) => Promise<JWK | undefined> | JWK | undefined;
   readonly jku?: ResolvedJkuOptions;
 }

@@ -122,7 +122,7 @@ export class DpopGuard implements CanActivate {
         }, refuse);
       }
       request.dpop = dpop;
-      return true;
+      return this.options.yieldToEventLoop ? nextLoopTurn() : true;
     } catch (error) {
       return refuse(error);
     }
@@ -237,7 +237,12 @@ export class DpopGuard implements CanActivate {
         return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
       }
       if (await this.shouldSkip(context)) return { skipped: true };
-      request.dpop = await this.authenticate(request, response, route, challenge);
+      const dpop = this.authenticate(request, response, route, challenge);
+      if (dpop instanceof Promise) request.dpop = await dpop;
+      else {
+        request.dpop = dpop;
+        if (this.options.yieldToEventLoop) await nextLoopTurn();
+      }
       return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
     } catch (error) {
       return { refusal: this.graphqlRefusal(error, exchange, challenge) };
@@ -362,6 +367,11 @@ export class DpopGuard implements CanActivate {
         return new UnauthorizedException();
     }
   }
+}
+
+/** Resolves with true on the event loop's next check phase (see the option `yieldToEventLoop`). */
+function nextLoopTurn(): Promise<boolean> {
+  return new Promise((resolve) => setImmediate(resolve, true));
 }
 
 /** @internal */
