@@ -10,12 +10,13 @@ import { writeSection } from './results-file.mjs';
 import { runVerifyBench } from './verify-lib.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ALL = [
   'peer',
   'express-ceiling',
   'nest-express-ceiling',
   'nest-express-memory',
+  'nest-express-memory-noyield',
   'nest-express-sqlite',
   'nest-express-postgres',
   'nest-express-mariadb',
@@ -23,6 +24,7 @@ const ALL = [
   'nest-express-ioredis',
   'nest-fastify-ceiling',
   'nest-fastify-memory',
+  'nest-fastify-memory-noyield',
   'nest-fastify-sqlite',
   'nest-fastify-postgres',
   'nest-fastify-mariadb',
@@ -52,9 +54,11 @@ const names = {
   'express-ceiling': 'Express 5, no auth (HTTP ceiling)',
   'nest-express-ceiling': 'Nest 12 on Express, no auth (HTTP ceiling)',
   'nest-express-memory': 'Nest 12 on Express + @DpopBound(), memory store',
+  'nest-express-memory-noyield': 'Nest 12 on Express + @DpopBound(), memory store, `yieldToEventLoop: false`',
   'nest-express-sqlite': 'Nest 12 on Express + @DpopBound(), SQLite store',
   'nest-fastify-ceiling': 'Nest 12 on Fastify, no auth (HTTP ceiling)',
   'nest-fastify-memory': 'Nest 12 on Fastify + @DpopBound(), memory store',
+  'nest-fastify-memory-noyield': 'Nest 12 on Fastify + @DpopBound(), memory store, `yieldToEventLoop: false`',
   'nest-fastify-sqlite': 'Nest 12 on Fastify + @DpopBound(), SQLite store',
   'nest-express-postgres': 'Nest 12 on Express + @DpopBound(), PostgreSQL store',
   'nest-fastify-postgres': 'Nest 12 on Fastify + @DpopBound(), PostgreSQL store',
@@ -80,8 +84,9 @@ if (subset) {
 const lines = [];
 lines.push(
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (${arch()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. ` +
-    `Command: \`npm run bench\`. Each row is the median of ${http.rounds} runs; the machine was shared with other ` +
-    'engineers running tests, so expect a few percent of noise.',
+    `Command: \`npm run bench\`. Each row is the median of ${http.rounds} runs; the rounds of all rows interleave ` +
+    '(every server runs once per round), so a slow spell of this shared virtual machine falls on every row alike; ' +
+    'a row still moves by up to ±10% between sessions.',
 );
 lines.push('');
 lines.push('## Proof verification (one process, same proofs for every path, median of 3 rounds)');
@@ -119,6 +124,12 @@ for (const adapter of ['fastify', 'express']) {
     `| Floor: Nest on ${adapter === 'fastify' ? 'Fastify' : 'Express'} ceiling + one raw ES256 verify (${fmt(rawEs256Micros)} µs) | | | | ${fmt(ceiling.cpuPerRequest + rawEs256Micros)} | | | |`,
   );
 }
+lines.push('');
+lines.push(
+  `The option \`yieldToEventLoop\` (default true) in this run: Fastify ${fmt(cpu('nest-fastify-memory-noyield'))} → ` +
+    `${fmt(cpu('nest-fastify-memory'))} µs, Express ${fmt(cpu('nest-express-memory-noyield'))} → ` +
+    `${fmt(cpu('nest-express-memory'))} µs of server CPU per request (false → true).`,
+);
 lines.push('');
 const guardDelta = (guarded, ceiling) => cpu(guarded) - cpu(ceiling);
 lines.push('Server CPU the guard adds per request (guarded row minus the same stack unguarded):');
