@@ -84,7 +84,7 @@ async function graphqlResolver(bound) {
 }
 
 /** Apollo on Express or Mercurius on Fastify, serving POST /graphql; with the guard when a store is given. */
-async function graphql(driver, store, guard = Boolean(store)) {
+async function graphql(driver, store, guard = Boolean(store), yieldToEventLoop = true) {
   const { GraphQLModule } = await import('@nestjs/graphql');
   const config =
     driver === 'apollo'
@@ -97,6 +97,7 @@ async function graphql(driver, store, guard = Boolean(store)) {
         isGlobal: true,
         store,
         maxProofAge: 300,
+        yieldToEventLoop,
         accessToken: { type: 'jwt', issuer: ISSUER, audience: AUDIENCE, keys: [asJwk], algorithms: ['ES256'] },
       }),
     );
@@ -188,8 +189,10 @@ const kinds = {
   'nest-fastify-ioredis': async () => nest('fastify', await redis('ioredis')),
   'apollo-ceiling': () => graphql('apollo'),
   'apollo-memory': () => graphql('apollo', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  'apollo-memory-noyield': () => graphql('apollo', new MemoryDpopStore({ maxEntries: 2_000_000 }), true, false),
   'mercurius-ceiling': () => graphql('mercurius'),
   'mercurius-memory': () => graphql('mercurius', new MemoryDpopStore({ maxEntries: 2_000_000 })),
+  'mercurius-memory-noyield': () => graphql('mercurius', new MemoryDpopStore({ maxEntries: 2_000_000 }), true, false),
   // Only through BENCH_KINDS: the same stacks with an async guard that checks nothing.
   'nest-express-pass': () => nest('express', undefined, 300, PASS),
   'nest-fastify-pass': () => nest('fastify', undefined, 300, PASS),

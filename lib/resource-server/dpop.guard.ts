@@ -122,7 +122,7 @@ export class DpopGuard implements CanActivate {
         }, refuse);
       }
       request.dpop = dpop;
-      return this.options.yieldToEventLoop ? nextLoopTurn() : true;
+      return this.options.yieldToEventLoop ? nextLoopTurn(true) : true;
     } catch (error) {
       return refuse(error);
     }
@@ -198,13 +198,16 @@ export class DpopGuard implements CanActivate {
    * concurrent or not, awaits the same outcome. A field stricter than the first
    * (no Bearer, a nonce demanded) is still held to its own options.
    */
-  private async activateGraphql(context: ExecutionContext, route: DpopBoundOptions): Promise<boolean> {
+  private activateGraphql(context: ExecutionContext, route: DpopBoundOptions): Promise<boolean> {
     const exchange = this.getGraphqlRequest(context);
-    if (typeof exchange === 'string') {
-      if (await this.shouldSkip(context)) return true;
-      throw this.refuseGraphqlCall(context, exchange);
-    }
-    const outcome = await oncePerRequest(exchange.request, () => this.checkGraphqlRequest(context, exchange, route));
+    if (typeof exchange === 'string') return this.refuseGraphqlCallUnlessSkipped(context, exchange);
+    return oncePerRequest(exchange.request, () => this.checkGraphqlRequest(context, exchange, route)).then((outcome) =>
+      this.graphqlDecision(outcome, route, exchange),
+    );
+  }
+
+  /** What one guarded field decides from its request's outcome: through, or the refusal thrown. */
+  private graphqlDecision(outcome: GraphqlOutcome, route: DpopBoundOptions, exchange: GraphqlHttpExchange): boolean {
     if ('refusal' in outcome) throw outcome.refusal;
     if ('skipped' in outcome) return true;
     const { dpop } = outcome;
@@ -224,28 +227,44 @@ export class DpopGuard implements CanActivate {
     });
   }
 
+  /** A guarded GraphQL call without an HTTP exchange: through only by `shouldSkip`. */
+  private async refuseGraphqlCallUnlessSkipped(
+    context: ExecutionContext,
+    reason: GraphqlRefusalReason,
+  ): Promise<boolean> {
+    if (await this.shouldSkip(context)) return true;
+    throw this.refuseGraphqlCall(context, reason);
+  }
+
   /** The one check of a GraphQL HTTP request; never rejects (a refusal is an outcome, made once). */
-  private async checkGraphqlRequest(
+  private checkGraphqlRequest(
     context: ExecutionContext,
     exchange: GraphqlHttpExchange,
     route: DpopBoundOptions,
   ): Promise<GraphqlOutcome> {
     const { request, response } = exchange;
     const challenge = { algs: this.challengeAlgs, allowBearer: route.allowBearer === true, bearer: false };
-    try {
-      if (request.dpop !== undefined) {
-        return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
-      }
-      if (await this.shouldSkip(context)) return { skipped: true };
+    const nonceRequired = route.requireNonce ?? this.options.nonce.required;
+    const refused = (error: unknown): GraphqlOutcome => ({ refusal: this.graphqlRefusal(error, exchange, challenge) });
+    const accepted = (dpop: DpopContext): GraphqlOutcome => {
+      request.dpop = dpop;
+      return { dpop, nonceRequired };
+    };
+    const check = (): GraphqlOutcome | Promise<GraphqlOutcome> => {
       const dpop = this.authenticate(request, response, route, challenge);
-      if (dpop instanceof Promise) request.dpop = await dpop;
-      else {
-        request.dpop = dpop;
-        if (this.options.yieldToEventLoop) await nextLoopTurn();
-      }
-      return { dpop: request.dpop, nonceRequired: route.requireNonce ?? this.options.nonce.required };
+      if (dpop instanceof Promise) return dpop.then(accepted, refused);
+      const outcome = accepted(dpop);
+      return this.options.yieldToEventLoop ? nextLoopTurn(outcome) : outcome;
+    };
+    try {
+      if (request.dpop !== undefined) return Promise.resolve({ dpop: request.dpop, nonceRequired });
+      const skip = this.shouldSkip(context);
+      if (skip === false) return Promise.resolve(check());
+      return Promise.resolve(skip)
+        .then((yes) => (yes ? { skipped: true as const } : check()))
+        .catch(refused);
     } catch (error) {
-      return { refusal: this.graphqlRefusal(error, exchange, challenge) };
+      return Promise.resolve(refused(error));
     }
   }
 
@@ -369,9 +388,9 @@ export class DpopGuard implements CanActivate {
   }
 }
 
-/** Resolves with true on the event loop's next check phase (see the option `yieldToEventLoop`). */
-function nextLoopTurn(): Promise<boolean> {
-  return new Promise((resolve) => setImmediate(resolve, true));
+/** Resolves with `value` on the event loop's next check phase (see the option `yieldToEventLoop`). */
+function nextLoopTurn<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(resolve, value));
 }
 
 /** @internal */
