@@ -5,6 +5,7 @@ import {
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
+  type HttpException,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_SKIP_METADATA } from '../dpop.constants.js';
@@ -12,10 +13,9 @@ import {
   AccessTokenError,
   DpopConfigurationError,
   DpopCredentialsRequiredError,
-  DpopProofError,
   DpopRequestError,
 } from '../dpop.errors.js';
-import { challengeException } from '../http/dpop-http-errors.js';
+import { challengeException, type ChallengeContext } from '../http/dpop-http-errors.js';
 import { DpopProofStep, type ReadProofRequest } from '../http/dpop-proof-step.js';
 import {
   credentialHeaders,
@@ -23,20 +23,15 @@ import {
   warnWhenClientChoosesHost,
   type HttpRequest as BaseRequest,
 } from '../http/dpop-request.js';
+import { nextLoopTurn } from '../internal/next-loop-turn.js';
 import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
 import { DpopAccessTokenService, type VerifiedAccessToken } from './access-token/dpop-access-token.service.js';
 import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
-import { DpopGraphqlError } from './dpop-graphql.error.js';
-import { oncePerRequest, type GraphqlOutcome } from './graphql-request-outcome.js';
-import {
-  graphqlRefusalMessage,
-  readGraphqlRequest,
-  type GraphqlHttpExchange,
-  type GraphqlRefusalReason,
-} from './graphql-request.reader.js';
+import { DpopGraphqlActivation } from './dpop-graphql-activation.js';
+import { readGraphqlRequest, type GraphqlHttpExchange, type GraphqlRefusalReason } from './graphql-request.reader.js';
 
 /** RFC 9110 token68. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -73,6 +68,8 @@ export class DpopGuard implements CanActivate {
   private readonly challengeAlgs: string;
   /** The route options of each handler (null: not protected), read from metadata once. */
   private readonly routes = new WeakMap<object, Map<object, DpopBoundOptions | null>>();
+  /** `@DpopBound()` on GraphQL resolvers, on this guard's hooks and check. */
+  private readonly graphql: DpopGraphqlActivation;
 
   constructor(
     @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
@@ -81,6 +78,17 @@ export class DpopGuard implements CanActivate {
     assertGuardConfigured(options);
     warnWhenClientChoosesHost(options, this.logger);
     this.challengeAlgs = `algs="${options.algorithms.join(' ')}"`;
+    // Arrows, not values: the injected members (nonces, telemetry) are set after the constructor runs.
+    this.graphql = new DpopGraphqlActivation({
+      options,
+      logger: this.logger,
+      challengeAlgs: this.challengeAlgs,
+      exchange: (context) => this.getGraphqlRequest(context),
+      shouldSkip: (context) => this.shouldSkip(context),
+      authenticate: (request, response, route, challenge) => this.authenticate(request, response, route, challenge),
+      refusal: (error, response, challenge) => this.refusal(error, response, challenge),
+      issueNonce: () => this.nonces.issue(),
+    });
   }
 
   /**
@@ -91,7 +99,7 @@ export class DpopGuard implements CanActivate {
     const route = this.cachedRouteOptions(context);
     if (route === undefined) return true;
     const type = context.getType<string>();
-    if (type === 'graphql') return this.activateGraphql(context, route);
+    if (type === 'graphql') return this.graphql.activate(context, route);
     if (type !== 'http') return this.activateOther(context);
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
@@ -109,23 +117,30 @@ export class DpopGuard implements CanActivate {
   /** Authenticates an HTTP request: its context on the request, or the challenge thrown (or rejected). */
   private activateHttp(request: HttpRequest, response: unknown, route: DpopBoundOptions): boolean | Promise<boolean> {
     const challenge = { algs: this.challengeAlgs, allowBearer: route.allowBearer === true, bearer: false };
-    const refuse = (error: unknown): never => {
-      if (error instanceof DpopRequestError) this.telemetry.requestRefused();
-      throw challengeException(error, this.adapterHost.httpAdapter, response, challenge, this.logger);
-    };
     try {
       const dpop = this.authenticate(request, response, route, challenge);
       if (dpop instanceof Promise) {
-        return dpop.then((context) => {
-          request.dpop = context;
-          return true;
-        }, refuse);
+        return dpop.then(
+          (context) => {
+            request.dpop = context;
+            return true;
+          },
+          (error: unknown) => {
+            throw this.refusal(error, response, challenge);
+          },
+        );
       }
       request.dpop = dpop;
       return this.options.yieldToEventLoop ? nextLoopTurn(true) : true;
     } catch (error) {
-      return refuse(error);
+      throw this.refusal(error, response, challenge);
     }
+  }
+
+  /** The RFC 9449 §7.1 challenge for a refusal, its headers set on `response` (a malformed request is counted). */
+  private refusal(error: unknown, response: unknown, challenge: ChallengeContext): HttpException {
+    if (error instanceof DpopRequestError) this.telemetry.requestRefused();
+    return challengeException(error, this.adapterHost.httpAdapter, response, challenge, this.logger);
   }
 
   /** A protected handler outside HTTP and GraphQL: let through only by `shouldSkip`. */
@@ -190,103 +205,6 @@ export class DpopGuard implements CanActivate {
     let route = byController.get(controller);
     if (route === undefined) byController.set(controller, (route = this.getRouteOptions(context) ?? null));
     return route ?? undefined;
-  }
-
-  /**
-   * A guarded GraphQL field: the first guarded field of the HTTP request runs the
-   * check (and records the proof's `jti`); every other field of that request,
-   * concurrent or not, awaits the same outcome. A field stricter than the first
-   * (no Bearer, a nonce demanded) is still held to its own options.
-   */
-  private activateGraphql(context: ExecutionContext, route: DpopBoundOptions): Promise<boolean> {
-    const exchange = this.getGraphqlRequest(context);
-    if (typeof exchange === 'string') return this.refuseGraphqlCallUnlessSkipped(context, exchange);
-    return oncePerRequest(exchange.request, () => this.checkGraphqlRequest(context, exchange, route)).then((outcome) =>
-      this.graphqlDecision(outcome, route, exchange),
-    );
-  }
-
-  /** What one guarded field decides from its request's outcome: through, or the refusal thrown. */
-  private graphqlDecision(outcome: GraphqlOutcome, route: DpopBoundOptions, exchange: GraphqlHttpExchange): boolean {
-    if ('refusal' in outcome) throw outcome.refusal;
-    if ('skipped' in outcome) return true;
-    const { dpop } = outcome;
-    const nonceRequired = route.requireNonce ?? this.options.nonce.required;
-    let stricter: Error | undefined;
-    if (dpop.scheme === 'Bearer' && route.allowBearer !== true) {
-      stricter = new AccessTokenError('Bearer tokens are not accepted here');
-    } else if (nonceRequired && !outcome.nonceRequired && dpop.proof?.nonce === undefined) {
-      // Nonces present are checked whatever the route says; only a missing one can pass a laxer first field.
-      stricter = new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', this.nonces.issue());
-    }
-    if (stricter === undefined) return true;
-    throw this.graphqlRefusal(stricter, exchange, {
-      algs: this.challengeAlgs,
-      allowBearer: false,
-      bearer: false,
-    });
-  }
-
-  /** A guarded GraphQL call without an HTTP exchange: through only by `shouldSkip`. */
-  private async refuseGraphqlCallUnlessSkipped(
-    context: ExecutionContext,
-    reason: GraphqlRefusalReason,
-  ): Promise<boolean> {
-    if (await this.shouldSkip(context)) return true;
-    throw this.refuseGraphqlCall(context, reason);
-  }
-
-  /** The one check of a GraphQL HTTP request; never rejects (a refusal is an outcome, made once). */
-  private checkGraphqlRequest(
-    context: ExecutionContext,
-    exchange: GraphqlHttpExchange,
-    route: DpopBoundOptions,
-  ): Promise<GraphqlOutcome> {
-    const { request, response } = exchange;
-    const challenge = { algs: this.challengeAlgs, allowBearer: route.allowBearer === true, bearer: false };
-    const nonceRequired = route.requireNonce ?? this.options.nonce.required;
-    const refused = (error: unknown): GraphqlOutcome => ({ refusal: this.graphqlRefusal(error, exchange, challenge) });
-    const accepted = (dpop: DpopContext): GraphqlOutcome => {
-      request.dpop = dpop;
-      return { dpop, nonceRequired };
-    };
-    const check = (): GraphqlOutcome | Promise<GraphqlOutcome> => {
-      const dpop = this.authenticate(request, response, route, challenge);
-      if (dpop instanceof Promise) return dpop.then(accepted, refused);
-      const outcome = accepted(dpop);
-      return this.options.yieldToEventLoop ? nextLoopTurn(outcome) : outcome;
-    };
-    try {
-      if (request.dpop !== undefined) return Promise.resolve({ dpop: request.dpop, nonceRequired });
-      const skip = this.shouldSkip(context);
-      if (skip === false) return Promise.resolve(check());
-      return Promise.resolve(skip)
-        .then((yes) => (yes ? { skipped: true as const } : check()))
-        .catch(refused);
-    } catch (error) {
-      return Promise.resolve(refused(error));
-    }
-  }
-
-  /** The challenge headers on the HTTP response (as on a REST route) and the GraphQL error for the body. */
-  private graphqlRefusal(
-    error: unknown,
-    exchange: GraphqlHttpExchange,
-    challenge: { algs: string; allowBearer: boolean; bearer: boolean },
-  ): DpopGraphqlError {
-    if (error instanceof DpopRequestError) this.telemetry.requestRefused();
-    const http = challengeException(error, this.adapterHost.httpAdapter, exchange.response, challenge, this.logger);
-    return DpopGraphqlError.fromHttpException(http, exchange.apollo);
-  }
-
-  /** A guarded subscription, or a GraphQL call without an HTTP request: refused, logged once per handler. */
-  private refuseGraphqlCall(context: ExecutionContext, reason: GraphqlRefusalReason): DpopGraphqlError {
-    const handler = `${context.getClass().name}.${context.getHandler().name}`;
-    if (!this.refusedHandlers.has(handler)) {
-      this.refusedHandlers.add(handler);
-      this.logger.error(graphqlRefusalMessage(handler, reason));
-    }
-    return new DpopGraphqlError('invalid_request', 'DPoP binds HTTP requests; this call is not one', 400, false);
   }
 
   private authenticate(
@@ -386,11 +304,6 @@ export class DpopGuard implements CanActivate {
         return new UnauthorizedException();
     }
   }
-}
-
-/** Resolves with `value` on the event loop's next check phase (see the option `yieldToEventLoop`). */
-function nextLoopTurn<T>(value: T): Promise<T> {
-  return new Promise((resolve) => setImmediate(resolve, value));
 }
 
 /** @internal */
