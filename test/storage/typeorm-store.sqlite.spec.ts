@@ -1,8 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TypeOrmDpopStore } from '../../lib/storage/typeorm/index.js';
+import {
+  DPOP_TYPEORM_ENTITIES,
+  DPOP_TYPEORM_MIGRATIONS,
+  TypeOrmDpopStore,
+  type TypeOrmDpopStoreOptions,
+} from '../../lib/storage/typeorm/index.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { typeormCases, typeormHarness } from '../helpers/typeorm-harness.js';
 
@@ -34,15 +41,117 @@ describe('TypeOrmDpopStore.open() on a SQLite file in WAL mode', () => {
 });
 
 describe('TypeOrmDpopStore on better-sqlite3', () => {
-  it('answers a replay check synchronously (a boolean, no promise), and a replay with false', async () => {
-    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
+  const key = (tag: string) => `${tag}${Date.now()}`.padEnd(43, 'x').slice(0, 43);
+  /** Rows with this id, read through a second connection: only committed rows. */
+  const committedRows = (id: string) => {
+    const other = new Database(connection().database, { readonly: true });
     try {
-      const key = 'A'.repeat(43);
-      const first = store.rememberProof(key, Date.now() + 60_000);
-      expect(first).toBe(true);
-      expect(store.rememberProof(key, Date.now() + 60_000)).toBe(false);
+      return (other.prepare('SELECT count(*) AS n FROM dpop_replay_record WHERE id = ?').get(id) as { n: number }).n;
+    } finally {
+      other.close();
+    }
+  };
+  const shared = async (options: TypeOrmDpopStoreOptions) => {
+    const dataSource = new DataSource({
+      ...connection(),
+      entities: DPOP_TYPEORM_ENTITIES,
+      migrations: DPOP_TYPEORM_MIGRATIONS,
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    return { dataSource, store: new TypeOrmDpopStore(dataSource, { pruneIntervalSeconds: 0, ...options }) };
+  };
+
+  it('groupCommit: false answers synchronously (a boolean, no promise), and a replay with false', async () => {
+    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0, groupCommit: false });
+    try {
+      const id = key('sync');
+      expect(store.rememberProof(id, Date.now() + 60_000)).toBe(true);
+      expect(committedRows(id)).toBe(1);
+      expect(store.rememberProof(id, Date.now() + 60_000)).toBe(false);
     } finally {
       await store.close();
+    }
+  });
+
+  it("group commit: a turn's inserts are written together on the next setImmediate, each answered after the COMMIT", async () => {
+    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
+    try {
+      const [a, b] = [key('groupa'), key('groupb')];
+      const first = store.rememberProof(a, Date.now() + 60_000);
+      const second = store.rememberProof(b, Date.now() + 60_000);
+      expect(store.rememberProof(a, Date.now() + 60_000)).toBe(false); // the same key twice in one turn
+      expect(first).toBeInstanceOf(Promise);
+      expect(committedRows(a) + committedRows(b)).toBe(0); // nothing written yet
+      // when an answer arrives, its record is committed (visible to another connection)
+      const seen = await Promise.all(
+        [first, second].map((p) => Promise.resolve(p).then((ok) => [ok, committedRows(a) + committedRows(b)])),
+      );
+      expect(seen).toEqual([
+        [true, 2],
+        [true, 2],
+      ]);
+      expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(false); // a replay in a later turn
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('group commit: a failed transaction refuses every insert of its turn; the next turn works again', async () => {
+    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
+    try {
+      const [a, b] = [key('faila'), key('failb')];
+      await store.dataSource.query('ALTER TABLE dpop_replay_record RENAME TO dpop_replay_record_away');
+      const turn = [store.rememberProof(a, Date.now() + 60_000), store.rememberProof(b, Date.now() + 60_000)];
+      const outcomes = await Promise.allSettled(turn);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      await store.dataSource.query('ALTER TABLE dpop_replay_record_away RENAME TO dpop_replay_record');
+      expect(committedRows(a) + committedRows(b)).toBe(0);
+      expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(true);
+      expect(await store.rememberProof(b, Date.now() + 60_000)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  for (const groupCommit of [true, false]) {
+    it(`groupCommit: ${groupCommit}: an insert waits for a transaction the app holds open on the shared DataSource, and is not rolled back with it`, async () => {
+      const { dataSource, store } = await shared({ groupCommit });
+      try {
+        const id = key(`apptx${String(groupCommit)}`);
+        const runner = dataSource.createQueryRunner();
+        await runner.startTransaction();
+        let answered = false;
+        const answer = Promise.resolve(store.rememberProof(id, Date.now() + 60_000)).then((ok) => {
+          answered = true;
+          return ok;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect(answered).toBe(false);
+        await runner.rollbackTransaction();
+        await runner.release();
+        expect(await answer).toBe(true);
+        expect(committedRows(id)).toBe(1); // written after the app's rollback, not inside it
+      } finally {
+        await store.close();
+        await dataSource.destroy();
+      }
+    });
+  }
+
+  it('an app transaction held open for over a second: the proof is refused, never recorded inside it', async () => {
+    const { dataSource, store } = await shared({});
+    try {
+      const runner = dataSource.createQueryRunner();
+      await runner.startTransaction();
+      const id = key('apptxlong');
+      await expect(store.rememberProof(id, Date.now() + 60_000)).rejects.toThrow(/transaction of the app stayed open/);
+      await runner.rollbackTransaction();
+      await runner.release();
+      expect(committedRows(id)).toBe(0);
+    } finally {
+      await store.close();
+      await dataSource.destroy();
     }
   });
 });

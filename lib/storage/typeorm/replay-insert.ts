@@ -3,18 +3,12 @@ import type { DataSource } from 'typeorm';
 
 /**
  * The replay insert-if-absent run as a prepared statement straight on the DataSource's driver:
- * returns the affected row count (1 inserted, 0 already there), synchronously on better-sqlite3.
- * Throws or rejects on any driver error.
+ * resolves with the affected row count (1 inserted, 0 already there). Rejects on any driver error.
+ * (better-sqlite3 has its own synchronous path, `SqliteReplayWriter`.)
  * @internal
  */
-export type ReplayInsert = (key: string, expiresAt: number) => number | Promise<number>;
+export type ReplayInsert = (key: string, expiresAt: number) => Promise<number>;
 
-interface SqliteStatement {
-  run(...parameters: unknown[]): { changes: number };
-}
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-}
 interface PgPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rowCount: number | null }>;
 }
@@ -29,31 +23,13 @@ interface Mysql2Pool {
 /**
  * Builds the prepared path for the DataSource's driver, or undefined when the driver offers none
  * (then the store runs the statement through a TypeORM query runner, as any other query):
- * better-sqlite3 `Database.prepare` (re-prepared when the DataSource reconnects), a pg named
- * prepared statement through the driver's pool, mysql2 `execute` (prepared and cached per
- * connection by mysql2). TypeORM still owns the schema, migrations and connections.
+ * a pg named prepared statement through the driver's pool, mysql2 `execute` (prepared and cached
+ * per connection by mysql2). TypeORM still owns the schema, migrations and connections.
  * @internal
  */
 export function preparedReplayInsert(dataSource: DataSource, sql: string): ReplayInsert | undefined {
   const type = dataSource.options.type;
-  const driver = dataSource.driver as unknown as {
-    databaseConnection?: SqliteDatabase;
-    master?: PgPool;
-    pool?: Mysql2Pool;
-  };
-  if (type === 'better-sqlite3') {
-    let database: SqliteDatabase | undefined;
-    let statement: SqliteStatement | undefined;
-    return (key, expiresAt) => {
-      const current = driver.databaseConnection;
-      if (!current) throw new Error('TypeOrmDpopStore: the SQLite database is not open');
-      if (current !== database || !statement) {
-        statement = current.prepare(sql);
-        database = current;
-      }
-      return statement.run(key, expiresAt).changes;
-    };
-  }
+  const driver = dataSource.driver as unknown as { master?: PgPool; pool?: Mysql2Pool };
   if (type === 'postgres') {
     // one name per statement text: the table path may differ between DataSources
     const name = `dpop_replay_insert_${createHash('sha256').update(sql).digest('hex').slice(0, 12)}`;

@@ -7,6 +7,7 @@ import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
 import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
+import { SqliteReplayWriter, type SqliteConnection } from './sqlite-replay-writer.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 
 /** Options of {@link TypeOrmDpopStore}. @publicApi */
@@ -19,6 +20,14 @@ export interface TypeOrmDpopStoreOptions {
   maxPruneBatches?: number;
   /** The clock, in ms since the epoch. @default Date.now */
   now?: () => number;
+  /**
+   * better-sqlite3 only. `true`: the replay inserts asked for in one event-loop turn are written together on
+   * the next `setImmediate`, in one transaction, and each proof is answered after that COMMIT: one commit
+   * per turn instead of one per request, which under load halves what the store costs. `false`: each insert
+   * commits on its own and answers synchronously (a little less latency on an idle server).
+   * @default true
+   */
+  groupCommit?: boolean;
 }
 
 /** Where {@link TypeOrmDpopStore.open} puts its database by default. @publicApi */
@@ -82,8 +91,11 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly batchSize: number;
   private readonly maxBatches: number;
   private sql?: Statements;
-  /** The replay insert prepared on the driver (undefined: through a query runner). */
+  /** The replay insert prepared on pg or mysql2 (undefined: through a query runner or {@link sqlite}). */
   private insertReplay?: ReplayInsert;
+  /** The replay insert on better-sqlite3. */
+  private sqlite?: SqliteReplayWriter;
+  private readonly groupCommit: boolean;
   private timer?: NodeJS.Timeout;
   private pruning?: Promise<number>;
 
@@ -107,6 +119,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     this.now = options.now ?? Date.now;
     this.batchSize = options.pruneBatchSize ?? 1000;
     this.maxBatches = options.maxPruneBatches ?? 100;
+    this.groupCommit = options.groupCommit ?? true;
     const interval = options.pruneIntervalSeconds ?? 60;
     if (interval > 0) {
       this.timer = setInterval(() => void this.prune().catch(() => undefined), interval * 1000);
@@ -148,14 +161,18 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     return new TypeOrmDpopStore(dataSource, options, true);
   }
 
-  /** Answers synchronously on better-sqlite3 (no promise on the request path); resolves on the other drivers. */
+  /**
+   * Resolves after the record is committed: on better-sqlite3 with `groupCommit`, after its turn's COMMIT;
+   * without it, synchronously (a boolean). A database error rejects (the proof is refused).
+   */
   rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
     try {
       if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt))
         throw new Error('TypeOrmDpopStore: malformed replay key');
       const sql = this.statements().insertReplay;
+      if (this.sqlite) return this.sqlite.remember(key, expiresAt);
       const affected = this.insertReplay ? this.insertReplay(key, expiresAt) : this.run(sql, [key, expiresAt]);
-      return typeof affected === 'number' ? affected === 1 : affected.then((n) => n === 1);
+      return affected.then((n) => n === 1);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -196,6 +213,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.pruning?.catch(() => undefined);
+    this.sqlite?.flush();
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
@@ -237,7 +255,12 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
           .map((part) => this.dataSource.driver.escape(part))
           .join('.');
       this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
-      this.insertReplay = preparedReplayInsert(this.dataSource, this.sql.insertReplay);
+      if (this.dataSource.options.type === 'better-sqlite3') {
+        const driver = this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection };
+        this.sqlite = new SqliteReplayWriter(() => driver.databaseConnection, this.sql.insertReplay, this.groupCommit);
+      } else {
+        this.insertReplay = preparedReplayInsert(this.dataSource, this.sql.insertReplay);
+      }
     }
     return this.sql;
   }
