@@ -29,6 +29,8 @@ export interface ProofExpectations {
   jkt?: string;
   /** Demand a server nonce (undefined: the module's `nonce.required`). */
   requireNonce?: boolean;
+  /** Check on the next `setImmediate` with the turn's other checks (the guard's `yieldToEventLoop`). */
+  batched?: boolean;
 }
 
 /**
@@ -89,14 +91,18 @@ export class DpopProofStep {
     };
     let result: ReturnType<DpopVerifierService['verifyNow']>;
     try {
-      result = this.verifier.verifyNow(read.proof, {
-        method: read.method,
-        url: read.url,
-        accessToken: expect.accessToken,
-        accessTokenHash: expect.accessTokenHash,
-        jkt: expect.jkt,
-        requireNonce: expect.requireNonce,
-      });
+      result = this.verifier.verifyNow(
+        read.proof,
+        {
+          method: read.method,
+          url: read.url,
+          accessToken: expect.accessToken,
+          accessTokenHash: expect.accessTokenHash,
+          jkt: expect.jkt,
+          requireNonce: expect.requireNonce,
+        },
+        expect.batched,
+      );
     } catch (error) {
       return failed(error);
     }

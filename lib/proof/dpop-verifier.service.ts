@@ -14,6 +14,7 @@ import { MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, publicKeyOf } from './jwk-p
 import { jwkThumbprint } from './jwk-thumbprint.js';
 import { PROOF_REPLAY_STORE, type ProofReplayStore } from './proof-replay-store.js';
 import { signatureCheck, type SignatureCheck } from './signature.js';
+import { NextTurnBatch } from '../internal/next-turn-batch.js';
 
 /** Three base64url segments, nothing else: one compact JWS. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -47,6 +48,8 @@ export class DpopVerifierService {
   private readonly htus: BoundedCache<string, string | null>;
   /** See {@link scratch}. */
   private bytes = Buffer.allocUnsafe(2048);
+  /** The checks a guard asked for in this event-loop turn (`yieldToEventLoop`). */
+  private readonly batch = new NextTurnBatch();
   private lastStoreFailureLog = 0;
   private suppressedStoreFailures = 0;
 
@@ -88,10 +91,14 @@ export class DpopVerifierService {
   /**
    * {@link verify} without the promise where none is needed: the result itself
    * for a returning client on a synchronous store, a promise otherwise; a
-   * refusal may be thrown or rejected. The guard's hot path.
+   * refusal may be thrown or rejected. The guard's hot path. `batched`: a
+   * returning client's check (the signature, the claims, the replay record)
+   * runs on the next `setImmediate`, back to back with the other checks asked
+   * for in this event-loop turn (the module option `yieldToEventLoop`); the
+   * proof's format is still checked at once.
    * @internal
    */
-  verifyNow(proof: unknown, request: DpopVerifyRequest): DpopVerifyResult | Promise<DpopVerifyResult> {
+  verifyNow(proof: unknown, request: DpopVerifyRequest, batched = false): DpopVerifyResult | Promise<DpopVerifyResult> {
     if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
       throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
     }
@@ -100,9 +107,8 @@ export class DpopVerifierService {
     if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
     const headerSegment = proof.slice(0, proof.indexOf('.'));
     const key = this.keys.get(headerSegment);
-    return key
-      ? this.check(key, proof, request)
-      : this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+    if (!key) return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+    return batched ? this.batch.add(() => this.check(key, proof, request)) : this.check(key, proof, request);
   }
 
   /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */

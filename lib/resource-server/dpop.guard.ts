@@ -269,6 +269,7 @@ export class DpopGuard implements CanActivate {
       accessTokenHash: verified.ath,
       jkt: verified.jkt,
       requireNonce: route.requireNonce,
+      batched: this.options.yieldToEventLoop,
     });
     if (proof instanceof Promise) {
       return proof.then((checked) => ({ scheme: 'DPoP', accessToken: token, token: verified.claims, ...checked }));

@@ -649,3 +649,37 @@ describe('DpopVerifierService: key binding, replay and the store', () => {
     expect(second.jwk.x).toBe(es256.publicJwk.x);
   });
 });
+
+describe('DpopVerifierService: batched checks (the guard with yieldToEventLoop)', () => {
+  it("checks a returning client's proofs on the next setImmediate, one turn's checks together, each with its own answer", async () => {
+    class CountingStore extends MemoryDpopStore {
+      calls = 0;
+      override rememberProof(key: string, expiresAt: number) {
+        this.calls++;
+        return super.rememberProof(key, expiresAt);
+      }
+    }
+    const store = new CountingStore();
+    const { verifier } = await verifierWith({ store });
+    const request = { method: 'GET', url: HTU };
+    await verifier.verify(await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }), request); // imports the key
+    const [good, replayed] = await Promise.all([1, 2].map(() => signProof(es256, { htm: 'GET', htu: HTU, iat: NOW })));
+    const forged = good!.slice(0, -4) + (good!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    store.calls = 0;
+
+    const answers = [good, replayed, replayed, forged].map((proof) => verifier.verifyNow(proof, request, true));
+    expect(answers.every((answer) => answer instanceof Promise)).toBe(true);
+    expect(store.calls).toBe(0); // nothing checked or recorded yet
+    // the format is still checked at once
+    expect(() => verifier.verifyNow('not a jws', request, true)).toThrow(DpopProofError);
+
+    const outcomes = await Promise.allSettled(answers);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'accepted' : (o.reason as DpopProofError).check))).toEqual([
+      'accepted',
+      'accepted',
+      'replay',
+      'signature',
+    ]);
+    expect(store.calls).toBe(3); // the forged proof never reached the store
+  });
+});
