@@ -32,7 +32,8 @@ function missing(error: unknown): boolean {
 
 /**
  * Creates and connects a client for the store alone: no offline queue (a command sent while
- * Redis is away fails at once), endless reconnects with backoff, errors reported to `onError`.
+ * Redis is away fails at once), endless reconnects with backoff, errors reported to `onError`;
+ * on ioredis, auto-pipelining (node-redis writes a turn's commands together by itself).
  * Without `library`, uses `redis` when it is installed, else `ioredis`.
  * @internal
  */
@@ -77,6 +78,8 @@ export async function connectRedis(
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // the SETs of one event-loop turn (a batch of checks) leave in one write, as node-redis sends them
+    enableAutoPipelining: true,
     connectTimeout: timeouts.connect,
     retryStrategy: backoff,
   });
