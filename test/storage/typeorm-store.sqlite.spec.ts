@@ -10,6 +10,7 @@ import {
   TypeOrmDpopStore,
   type TypeOrmDpopStoreOptions,
 } from '../../lib/storage/typeorm/index.js';
+import { SqliteReplayWriter, type SqliteConnection } from '../../lib/storage/typeorm/sqlite-replay-writer.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { typeormCases, typeormHarness } from '../helpers/typeorm-harness.js';
 
@@ -101,6 +102,7 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
     const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
     try {
       const [a, b] = [key('faila'), key('failb')];
+      expect(await store.rememberProof(key('failwarm'), Date.now() + 60_000)).toBe(true); // statements prepared
       await store.dataSource.query('ALTER TABLE dpop_replay_record RENAME TO dpop_replay_record_away');
       const turn = [store.rememberProof(a, Date.now() + 60_000), store.rememberProof(b, Date.now() + 60_000)];
       const outcomes = await Promise.allSettled(turn);
@@ -111,6 +113,62 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
       expect(await store.rememberProof(b, Date.now() + 60_000)).toBe(true);
     } finally {
       await store.close();
+    }
+  });
+
+  /** A real connection whose statements `sql` fail the first time they run. */
+  const failingOnce = (database: Database.Database, ...sql: string[]): SqliteConnection => {
+    const failing = new Set(sql);
+    return {
+      get inTransaction() {
+        return database.inTransaction;
+      },
+      prepare(text: string) {
+        const statement = database.prepare(text);
+        return {
+          run: (...parameters: unknown[]) => {
+            if (failing.delete(text)) throw new Error('disk I/O error');
+            return statement.run(...parameters);
+          },
+        };
+      },
+    };
+  };
+  const INSERT = 'INSERT INTO dpop_replay_record (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING';
+
+  it('group commit: a COMMIT that fails refuses the whole turn and rolls it back; the next turn is written', async () => {
+    const database = new Database(connection().database);
+    const failing = failingOnce(database, 'COMMIT');
+    const writer = new SqliteReplayWriter(() => failing, INSERT, true);
+    try {
+      const [a, b] = [key('commita'), key('commitb')];
+      const outcomes = await Promise.allSettled([writer.remember(a, Date.now() + 60_000), writer.remember(b, 1)]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.value))).toEqual([
+        'disk I/O error',
+        'disk I/O error',
+      ]);
+      expect(database.inTransaction).toBe(false); // rolled back
+      expect(committedRows(a) + committedRows(b)).toBe(0);
+      expect(await writer.remember(a, Date.now() + 60_000)).toBe(true);
+      expect(committedRows(a)).toBe(1);
+    } finally {
+      database.close();
+    }
+  });
+
+  it('group commit: when the ROLLBACK fails too, the next turn rolls back first, then is written', async () => {
+    const database = new Database(connection().database);
+    const failing = failingOnce(database, 'COMMIT', 'ROLLBACK');
+    const writer = new SqliteReplayWriter(() => failing, INSERT, true);
+    try {
+      const [a, b] = [key('rollbacka'), key('rollbackb')];
+      await expect(writer.remember(a, Date.now() + 60_000)).rejects.toThrow('disk I/O error');
+      expect(database.inTransaction).toBe(true); // still inside the failed turn's transaction
+      expect(await writer.remember(b, Date.now() + 60_000)).toBe(true);
+      expect(database.inTransaction).toBe(false);
+      expect([committedRows(a), committedRows(b)]).toEqual([0, 1]);
+    } finally {
+      database.close();
     }
   });
 

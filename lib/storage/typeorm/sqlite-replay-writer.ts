@@ -34,8 +34,9 @@ const emptyBatch = (): Batch => ({ keys: new Set(), expiries: [], settle: [] });
  * - **One commit per insert** (`groupCommit: false`): the answer is synchronous, a boolean.
  *
  * TypeORM has one connection per SQLite DataSource, so a transaction the app holds open across `await`s
- * would take in an insert made meanwhile, and lose it if the app rolled back. Inserts that find one wait
- * for it to end (at most 1 s, then they reject and the proofs are refused).
+ * would take in an insert made meanwhile, and lose it if the app rolled back. Inserts that find one are
+ * queued as a batch that waits for it to end (one poller, every 1 ms, at most 1 s; then they reject and
+ * the proofs are refused).
  * @internal
  */
 export class SqliteReplayWriter {
@@ -46,6 +47,9 @@ export class SqliteReplayWriter {
   private rollback!: SqliteStatement;
   private batch = emptyBatch();
   private scheduled = false;
+  private retry?: NodeJS.Timeout;
+  /** A ROLLBACK of ours failed: the connection may still be inside our transaction. */
+  private stuck = false;
   /** When the pending batch first found an app transaction open (0: it has not). */
   private waitingSince = 0;
 
@@ -58,10 +62,10 @@ export class SqliteReplayWriter {
   /** `true`: the key is new and recorded; `false`: a replay. Throws or rejects on a database error. */
   remember(key: string, expiresAt: number): boolean | Promise<boolean> {
     const connection = this.prepared();
-    if (!this.groupCommit) {
-      if (connection.inTransaction) return this.afterAppTransaction(key, expiresAt);
+    if (!this.groupCommit && !connection.inTransaction && !this.stuck && this.batch.keys.size === 0) {
       return this.insert.run(key, expiresAt).changes === 1;
     }
+    // group commit, or waiting for an app transaction to end (one poller for all the waiting inserts)
     const batch = this.batch;
     if (batch.keys.has(key)) return false;
     if (!this.scheduled) {
@@ -78,6 +82,7 @@ export class SqliteReplayWriter {
   /** Writes the pending inserts now, in one transaction, and answers them. */
   flush(): void {
     this.scheduled = false;
+    clearTimeout(this.retry);
     const batch = this.batch;
     if (batch.keys.size === 0) return;
     let connection: SqliteConnection;
@@ -86,6 +91,8 @@ export class SqliteReplayWriter {
     } catch (error) {
       return this.refuse(error as Error);
     }
+    if (this.stuck) this.rollbackQuietly();
+    if (this.stuck) return this.refuse(new Error('TypeOrmDpopStore: SQLite could not roll back a failed commit'));
     if (connection.inTransaction) return this.retryAfterAppTransaction();
     this.batch = emptyBatch();
     this.waitingSince = 0;
@@ -110,7 +117,7 @@ export class SqliteReplayWriter {
     this.waitingSince ||= now;
     if (now - this.waitingSince >= APP_TRANSACTION_WAIT_MS) return this.refuse(appTransactionError());
     this.scheduled = true;
-    setTimeout(this.flushOnNextTurn, APP_TRANSACTION_POLL_MS);
+    this.retry = setTimeout(this.flushOnNextTurn, APP_TRANSACTION_POLL_MS);
   }
 
   private refuse(error: Error): void {
@@ -120,20 +127,13 @@ export class SqliteReplayWriter {
     for (const settle of batch.settle) settle(error);
   }
 
-  private async afterAppTransaction(key: string, expiresAt: number): Promise<boolean> {
-    const deadline = Date.now() + APP_TRANSACTION_WAIT_MS;
-    while (this.prepared().inTransaction) {
-      if (Date.now() >= deadline) throw appTransactionError();
-      await new Promise((resolve) => setTimeout(resolve, APP_TRANSACTION_POLL_MS));
-    }
-    return this.remember(key, expiresAt);
-  }
-
   private rollbackQuietly(): void {
     try {
       if (this.connection?.inTransaction) this.rollback.run();
+      this.stuck = false;
     } catch {
-      // the connection is gone or SQLite already rolled back; the batch is refused either way
+      // the batch is refused either way; the next flush rolls back first, or refuses its batch too
+      this.stuck = this.connection?.inTransaction === true;
     }
   }
 
