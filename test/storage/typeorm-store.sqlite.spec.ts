@@ -63,21 +63,26 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
     return { dataSource, store: new TypeOrmDpopStore(dataSource, { pruneIntervalSeconds: 0, ...options }) };
   };
 
-  it('groupCommit: false answers synchronously (a boolean, no promise), and a replay with false', async () => {
-    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0, groupCommit: false });
+  /** Runs `use` on a store with its own DataSource (TypeOrmDpopStore.open), closed afterwards. */
+  const withStore = async (options: TypeOrmDpopStoreOptions, use: (store: TypeOrmDpopStore) => Promise<void>) => {
+    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0, ...options });
     try {
+      await use(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('groupCommit: false answers synchronously (a boolean, no promise), and a replay with false', () =>
+    withStore({ groupCommit: false }, async (store) => {
       const id = key('sync');
       expect(store.rememberProof(id, Date.now() + 60_000)).toBe(true);
       expect(committedRows(id)).toBe(1);
       expect(store.rememberProof(id, Date.now() + 60_000)).toBe(false);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it("group commit: a turn's inserts are written together on the next setImmediate, each answered after the COMMIT", async () => {
-    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
-    try {
+  it("group commit: a turn's inserts are written together on the next setImmediate, each answered after the COMMIT", () =>
+    withStore({}, async (store) => {
       const [a, b] = [key('groupa'), key('groupb')];
       const first = store.rememberProof(a, Date.now() + 60_000);
       const second = store.rememberProof(b, Date.now() + 60_000);
@@ -93,14 +98,10 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
         [true, 2],
       ]);
       expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(false); // a replay in a later turn
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('group commit: a failed transaction refuses every insert of its turn; the next turn works again', async () => {
-    const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 });
-    try {
+  it('group commit: a failed transaction refuses every insert of its turn; the next turn works again', () =>
+    withStore({}, async (store) => {
       const [a, b] = [key('faila'), key('failb')];
       expect(await store.rememberProof(key('failwarm'), Date.now() + 60_000)).toBe(true); // statements prepared
       await store.dataSource.query('ALTER TABLE dpop_replay_record RENAME TO dpop_replay_record_away');
@@ -111,10 +112,7 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
       expect(committedRows(a) + committedRows(b)).toBe(0);
       expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(true);
       expect(await store.rememberProof(b, Date.now() + 60_000)).toBe(true);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   /** A real connection whose statements `sql` fail the first time they run. */
   const failingOnce = (database: Database.Database, ...sql: string[]): SqliteConnection => {
