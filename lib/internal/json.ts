@@ -3,7 +3,6 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
@@ -24,35 +23,43 @@ export function hasDuplicateMemberNames(text: string): boolean {
   // One entry per open object (its names so far) or array (null).
   const open: (string[] | null)[] = [];
   const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) {
-      let end = i + 1;
-      let escaped = false;
-      while (end < length) {
-        const next = text.charCodeAt(end);
-        if (next === BACKSLASH) {
-          escaped = true;
-          end += 2;
-        } else if (next === QUOTE) break;
-        else end++;
+  let i = 0;
+  while (i < length) {
+    // Up to the next string: brackets, commas, colons, numbers, literals and whitespace, read one by one.
+    const quote = text.indexOf('"', i);
+    const stop = quote === -1 ? length : quote;
+    for (; i < stop; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 0x7b) open.push([]);
+      else if (code === 0x5b) open.push(null);
+      else if (code === 0x7d || code === 0x5d) open.pop();
+    }
+    if (quote === -1) return false;
+    // The string ends at the next quote not escaped (an odd run of backslashes before a quote escapes it).
+    let end = text.indexOf('"', quote + 1);
+    while (end !== -1 && escapedAt(text, end)) end = text.indexOf('"', end + 1);
+    if (end === -1) return false; // not JSON; the caller parsed it first
+    const names = open[open.length - 1];
+    if (names) {
+      let after = end + 1;
+      while (after < length && isWhitespace(text.charCodeAt(after))) after++;
+      if (text.charCodeAt(after) === COLON) {
+        const raw = text.slice(quote + 1, end);
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (names.includes(name)) return true;
+        names.push(name);
       }
-      const names = open[open.length - 1];
-      if (names) {
-        let after = end + 1;
-        while (after < length && isWhitespace(text.charCodeAt(after))) after++;
-        if (text.charCodeAt(after) === COLON) {
-          const name = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
-          if (names.includes(name)) return true;
-          names.push(name);
-        }
-      }
-      i = end;
-    } else if (code === 0x7b) open.push([]);
-    else if (code === 0x5b) open.push(null);
-    else if (code === 0x7d || code === 0x5d) open.pop();
+    }
+    i = end + 1;
   }
   return false;
+}
+
+/** Whether the character at `index` follows an odd number of backslashes. */
+function escapedAt(text: string, index: number): boolean {
+  let backslashes = 0;
+  while (text.charCodeAt(index - 1 - backslashes) === BACKSLASH) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 /** Bytes the JSON segments are decoded into, reused (decoding is synchronous); grows to the largest segment seen. */

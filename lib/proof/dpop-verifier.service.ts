@@ -16,8 +16,10 @@ import { PROOF_REPLAY_STORE, type ProofReplayStore } from './proof-replay-store.
 import { signatureCheck, type SignatureCheck } from './signature.js';
 import { NextTurnBatch } from '../internal/next-turn-batch.js';
 
-/** Three base64url segments, nothing else: one compact JWS. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** One base64url segment: a compact JWS's protected header. */
+const HEADER_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** What follows the header in a compact JWS: two more base64url segments, nothing else. */
+const PAYLOAD_AND_SIGNATURE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** What a proof's protected header yields once checked; cached by the header's exact text. */
 interface KeyEntry {
@@ -29,6 +31,10 @@ interface KeyEntry {
 
 function refuse(check: DpopCheck, description: string): DpopProofError {
   return new DpopProofError('invalid_dpop_proof', check, description);
+}
+
+function notCompactJws(): DpopProofError {
+  return refuse('format', 'DPoP proof is not a single compact JWS');
 }
 
 /**
@@ -104,10 +110,15 @@ export class DpopVerifierService {
     }
     if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
     if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
-    if (!COMPACT_JWS.test(proof)) throw refuse('format', 'DPoP proof is not a single compact JWS');
-    const headerSegment = proof.slice(0, proof.indexOf('.'));
+    // Three base64url segments, nothing else. A header found in the key cache passed its check when it was loaded.
+    const headerEnd = proof.indexOf('.');
+    if (headerEnd < 1 || !PAYLOAD_AND_SIGNATURE.test(proof.slice(headerEnd + 1))) throw notCompactJws();
+    const headerSegment = proof.slice(0, headerEnd);
     const key = this.keys.get(headerSegment);
-    if (!key) return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+    if (!key) {
+      if (!HEADER_SEGMENT.test(headerSegment)) throw notCompactJws();
+      return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+    }
     return batched ? this.batch.add(() => this.check(key, proof, request)) : this.check(key, proof, request);
   }
 
@@ -119,11 +130,11 @@ export class DpopVerifierService {
   ): DpopVerifyResult | Promise<DpopVerifyResult> {
     const headerEnd = proof.indexOf('.');
     const signingInputEnd = proof.indexOf('.', headerEnd + 1);
-    // The proof is ASCII (COMPACT_JWS) and at most maxProofLength long: the signing input fits the bytes buffer.
+    // The proof is ASCII (three base64url segments) and at most maxProofLength long: the signing input fits the bytes buffer.
     const bytes = this.scratch(proof.length);
     const signingInput = bytes.subarray(0, bytes.write(proof, 0, signingInputEnd, 'latin1'));
-    const signatureBytes = bytes.subarray(signingInputEnd);
-    const signature = signatureBytes.subarray(0, signatureBytes.write(proof.slice(signingInputEnd + 1), 'base64url'));
+    const signatureLength = bytes.write(proof.slice(signingInputEnd + 1), signingInputEnd, 'base64url');
+    const signature = bytes.subarray(signingInputEnd, signingInputEnd + signatureLength);
     if (!key.check(signingInput, signature)) throw refuse('signature', 'DPoP proof signature is invalid');
 
     const claims = this.readClaims(proof.slice(headerEnd + 1, signingInputEnd));
@@ -136,7 +147,7 @@ export class DpopVerifierService {
       throw refuse('key_binding', 'DPoP proof key does not match the key the token is bound to');
     }
     const result: DpopVerifyResult = { jkt: key.jkt, jwk: key.jwk, header: key.header, claims };
-    const id = hash('sha256', `${key.jkt}\0${claims.jti}`, 'base64url');
+    const id = this.replayKey(key.jkt, claims.jti);
     const expiresAt = Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000);
     let fresh: boolean | Promise<boolean>;
     try {
@@ -160,6 +171,18 @@ export class DpopVerifierService {
   private scratch(length: number): Buffer {
     if (this.bytes.length < length) this.bytes = Buffer.allocUnsafe(length);
     return this.bytes;
+  }
+
+  /**
+   * The replay record's key: SHA-256 of `jkt`, a zero byte and `jti` in UTF-8, base64url. The bytes are written into
+   * the scratch buffer (the signature check is done with it): `hash()` of the string costs half as much again.
+   */
+  private replayKey(jkt: string, jti: string): string {
+    const bytes = this.scratch(jkt.length + 1 + jti.length * 3); // UTF-8: at most 3 bytes per UTF-16 code unit
+    let length = bytes.write(jkt, 0, 'latin1'); // a thumbprint: base64url
+    bytes[length++] = 0;
+    length += bytes.write(jti, length, 'utf8');
+    return hash('sha256', bytes.subarray(0, length), 'base64url');
   }
 
   /** Checks a protected header and imports its key. Runs once per distinct header. */

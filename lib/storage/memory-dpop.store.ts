@@ -32,6 +32,11 @@ export class MemoryDpopStore extends DpopStore {
   private readonly bindings = new Map<string, RefreshTokenBinding>();
   private readonly maxEntries: number;
   private readonly now: () => number;
+  /**
+   * No record expires before this time (ms): the expiry of the oldest record when it was last looked at, so an
+   * insert walks the oldest end only once something there can have expired. Only ever too early, never too late.
+   */
+  private nothingExpiresBefore = Infinity;
 
   constructor(options: MemoryDpopStoreOptions = {}) {
     super();
@@ -86,16 +91,18 @@ export class MemoryDpopStore extends DpopStore {
     const before = this.records.size + this.bindings.size;
     for (const [key, expiresAt] of this.records) if (expiresAt <= now) this.records.delete(key);
     for (const [hash, binding] of this.bindings) if (binding.expiresAt <= now) this.bindings.delete(hash);
+    this.nothingExpiresBefore = 0; // the oldest record is another one now: the next insert looks at it
     return before - this.records.size - this.bindings.size;
   }
 
   private insertIfAbsent(key: string, expiresAt: number): boolean {
     const now = this.now();
-    this.dropOldestExpired(now);
+    if (now >= this.nothingExpiresBefore) this.dropOldestExpired(now);
     const existing = this.records.get(key);
     if (existing !== undefined && existing > now) return false;
     if (existing === undefined && this.records.size >= this.maxEntries) this.sweep(now);
     this.records.set(key, expiresAt);
+    if (expiresAt < this.nothingExpiresBefore) this.nothingExpiresBefore = expiresAt;
     return true;
   }
 
@@ -108,10 +115,17 @@ export class MemoryDpopStore extends DpopStore {
   private dropOldestExpired(now: number): void {
     let dropped = 0;
     for (const [key, expiresAt] of this.records) {
-      if (expiresAt > now || dropped === EXPIRED_PER_INSERT) return;
+      if (expiresAt > now) {
+        // Insertion order is only close to expiry order: a later record may expire sooner, and the next
+        // insert looks again at once (`now` is past the watermark) only while one dropped here.
+        this.nothingExpiresBefore = dropped === 0 ? expiresAt : now;
+        return;
+      }
+      if (dropped === EXPIRED_PER_INSERT) return;
       this.records.delete(key);
       dropped++;
     }
+    this.nothingExpiresBefore = Infinity;
   }
 
   /**
@@ -121,6 +135,7 @@ export class MemoryDpopStore extends DpopStore {
    */
   private sweep(now: number): void {
     let live = 0;
+    this.nothingExpiresBefore = 0; // the records are reordered: the next insert looks at the oldest again
     for (const [key, expiresAt] of this.records) {
       this.records.delete(key);
       if (expiresAt > now) {

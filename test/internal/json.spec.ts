@@ -30,6 +30,45 @@ describe('hasDuplicateMemberNames', () => {
     );
   });
 
+  it('agrees with a character-by-character scan on indented text and escape-heavy names', () => {
+    /** The scan this one replaced (one character at a time, strings included): the reference. */
+    function reference(text: string): boolean {
+      const open: (string[] | null)[] = [];
+      for (let i = 0; i < text.length; i++) {
+        const char = text[i];
+        if (char === '"') {
+          let end = i + 1;
+          while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+          const names = open.at(-1);
+          if (names && /^\s*:/.test(text.slice(end + 1))) {
+            const name = JSON.parse(text.slice(i, end + 1)) as string;
+            if (names.includes(name)) return true;
+            names.push(name);
+          }
+          i = end;
+        } else if (char === '{') open.push([]);
+        else if (char === '[') open.push(null);
+        else if (char === '}' || char === ']') open.pop();
+      }
+      return false;
+    }
+    const name = fc.oneof(fc.string(), fc.constantFrom('\\', '\\"', '"', '\\\\"x', 'a'));
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, fc.jsonValue(), { minKeys: 1 }),
+        fc.nat(),
+        fc.boolean(),
+        (object, pick, twice) => {
+          const names = Object.keys(object);
+          const extra = twice ? `${JSON.stringify(names[pick % names.length])} : null,` : '';
+          const text = `{ ${extra}${JSON.stringify(object, null, 2).slice(1)}`;
+          expect(hasDuplicateMemberNames(text)).toBe(reference(text));
+        },
+      ),
+      { numRuns: 2000, seed: 20261123 },
+    );
+  });
+
   it('always reports one when a member of a random object is written twice', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }), fc.nat(), (object, pick) => {

@@ -23,6 +23,7 @@ import {
   signProof,
   type TestKey,
 } from '../helpers/proofs.js';
+import { replayKey } from '../helpers/store-contract.js';
 
 const HTU = 'https://api.example.com/orders';
 const NOW = 1_800_000_000; // seconds
@@ -207,6 +208,10 @@ describe('DpopVerifierService: every check fails closed', () => {
     ['an empty signature', 'format', async () => (await sign({})).replace(/\.[^.]+$/, '.')],
     ['two proofs joined by a comma', 'format', async () => `${await sign({})}, ${await sign({})}`],
     ['padding characters', 'format', async () => `${await sign({})}==`],
+    // Node's base64url decoder also reads the base64 alphabet: '+' and '/' must be refused before decoding.
+    ['a header with a base64 "+"', 'format', async () => rawSign(`+${b64(header())}`, b64(claims()), es256)],
+    ['a payload with a base64 "/"', 'format', async () => rawSign(b64(header()), `/${b64(claims())}`, es256)],
+    ['a signature with a base64 "+"', 'format', async () => `${await sign({})}+`],
     ['a JWS JSON serialization', 'format', async () => JSON.stringify({ payload: 'e30', signatures: [] })],
     ['a header that is not JSON', 'format', async () => `${b64('{"typ":')}.${b64(claims())}.AAAA`],
     ['a header that is a JSON array', 'format', async () => raw(['dpop+jwt'], claims())],
@@ -347,6 +352,21 @@ describe('DpopVerifierService: every check fails closed', () => {
       for (const part of proof.split(/[.,]/).filter((p) => p.length > 8)) expect(error.message).not.toContain(part);
       expect(JSON.stringify(error.getResponse())).not.toContain(HTU);
     }
+  });
+
+  it('checks the payload and signature alphabet also for a header already in the key cache', async () => {
+    const own = await verifierWith();
+    const [h] = (await sign({})).split('.');
+    await own.verifier.verify(await sign({}), request); // the header is now cached
+    expect(own.store.size).toBe(1);
+    for (const proof of [
+      await rawSign(h!, `/${b64(claims())}`, es256),
+      `${await rawSign(h!, b64(claims()), es256)}+`,
+      `${await rawSign(h!, b64(claims()), es256)}.`,
+    ]) {
+      expect((await refusal(own.verifier.verify(proof, request))).check).toBe('format');
+    }
+    expect(own.store.size).toBe(1);
   });
 
   it('refuses a proof longer than maxProofLength before decoding it', async () => {
@@ -580,6 +600,38 @@ describe('DpopVerifierService: key binding, replay and the store', () => {
     expect((await refusal(verifier.verify(wrong, { method: 'GET', url: HTU, jkt: RFC9449_EXAMPLE.jkt }))).check).toBe(
       'key_binding',
     );
+  });
+
+  it('records SHA-256(jkt, 0, jti as UTF-8) for every kind of jti, after a long one grew the scratch buffer', async () => {
+    const keys: string[] = [];
+    class Recording extends MemoryDpopStore {
+      override rememberProof(key: string, expiresAt: number) {
+        keys.push(key);
+        return super.rememberProof(key, expiresAt);
+      }
+    }
+    const { verifier } = await verifierWith({ store: new Recording() });
+    const jtis = [
+      'j'.repeat(256),
+      'ascii-1',
+      'é-ü-ß',
+      '日本語のjti',
+      '😀 emoji',
+      'lone \ud800 surrogate',
+      '\u0000nul',
+      'x',
+    ];
+    for (const jti of jtis) {
+      const { jkt } = await verifier.verify(
+        await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }, { claims: { jti } }),
+        {
+          method: 'GET',
+          url: HTU,
+        },
+      );
+      expect(keys.at(-1)).toBe(replayKey(jkt, jti));
+    }
+    expect(new Set(keys).size).toBe(jtis.length);
   });
 
   it('accepts exactly one of 50 concurrent verifications of one proof', async () => {

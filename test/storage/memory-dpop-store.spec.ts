@@ -61,6 +61,28 @@ describe('MemoryDpopStore', () => {
     expect(store.size).toBe(2); // e and f: every expired record is gone
   });
 
+  it('reclaims the oldest records on the first insert after they expire, also after prune()', async () => {
+    const clock = { ms: 0 };
+    const store = new MemoryDpopStore({ maxEntries: 3, now: () => clock.ms });
+    store.rememberProof('a', 100);
+    store.rememberProof('b', 300);
+    clock.ms = 99;
+    store.rememberProof('c', 1000);
+    expect(store.size).toBe(3); // a is still live at 99
+    clock.ms = 100;
+    expect(store.rememberProof('d', 1000)).toBe(true); // a expired at 100: this insert drops it
+    expect(store.size).toBe(3);
+    clock.ms = 300;
+    expect(store.rememberProof('e', 250)).toBe(true); // b expired at 300: dropped, not swept
+    expect(store.size).toBe(3); // c, d, e
+    expect(store.prune()).toBe(1); // e expired at 250
+    store.rememberProof('f', 2000);
+    clock.ms = 1000;
+    expect(store.rememberProof('g', 3000)).toBe(true); // c and d expired at 1000: both dropped by this insert
+    expect(store.size).toBe(2); // f and g
+    expect(store.rememberProof('f', 3000)).toBe(false);
+  });
+
   it('rejects a bad maxEntries', () => {
     expect(() => new MemoryDpopStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive integer/);
   });
