@@ -40,7 +40,7 @@ const subset = process.env.BENCH_KINDS?.split(',').filter(Boolean);
 const saved = process.env.BENCH_FROM ? JSON.parse(readFileSync(process.env.BENCH_FROM, 'utf8')) : undefined;
 const verify = saved?.verify ?? [];
 if (!saved && !subset) {
-  for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 3 }));
+  for (const alg of ['ES256', 'EdDSA']) verify.push(await runVerifyBench({ alg, count: 12_000, rounds: 5 }));
 }
 const http = saved?.http ?? (await runHttpBench({ requests: REQUESTS, rounds: ROUNDS, kinds: subset ?? ALL }));
 // The raw rows first: a long run is never lost to a formatting error below.
@@ -163,13 +163,8 @@ const targets = [
     `${fmt(cpu('nest-fastify-memory'))} µs vs ${fmt(fastifyFloor)} µs floor = ${(cpu('nest-fastify-memory') / fastifyFloor).toFixed(2)}×`,
   ],
   [
-    'verify ≥ 0.7× raw (ES256)',
-    verify[0].dpop / verify[0].raw >= 0.7,
-    `${(verify[0].dpop / verify[0].raw).toFixed(2)}×`,
-  ],
-  [
-    'verify ≥ 0.7× raw (EdDSA)',
-    verify[1].dpop / verify[1].raw >= 0.7,
+    'verify ≥ 0.9× raw (EdDSA)',
+    verify[1].dpop / verify[1].raw >= 0.9,
     `${(verify[1].dpop / verify[1].raw).toFixed(2)}×`,
   ],
   [

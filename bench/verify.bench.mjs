@@ -4,15 +4,19 @@
 //   - DpopVerifierService.verify (memory replay store, all checks),
 //   - jose jwtVerify(proof, EmbeddedJWK) (signature and typ only, no replay),
 //   - raw node:crypto verify of the signature (split + base64url decode + verify).
+// The raw check and DpopVerifierService take turns on blocks of 200 proofs (see verify-lib.mjs), so their ratio
+// holds on a shared VM whose speed drifts by 10–20% within a minute.
 import { arch, cpus } from 'node:os';
 import { runVerifyBench } from './verify-lib.mjs';
 
 const count = Number(process.env.BENCH_PROOFS ?? 12_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const results = [];
 for (const alg of ['ES256', 'EdDSA']) results.push(await runVerifyBench({ alg, count, rounds }));
 
-console.log(`\nDPoP verify, ${count - 64} proofs from 64 keys per algorithm, median of ${rounds} rounds`);
+console.log(
+  `\nDPoP verify, ${count - 64} proofs from 64 keys per algorithm, raw and DpopVerifierService interleaved in blocks, median of ${rounds} rounds`,
+);
 console.log(
   `node ${process.version} ${arch()} · ${cpus()[0]?.model ?? 'cpu'} · ${new Date().toISOString().slice(0, 10)}\n`,
 );
@@ -28,6 +32,6 @@ for (const r of results) {
 for (const r of results) {
   console.log(
     `${r.alg}: verify ≥ 2× jose-EmbeddedJWK ${r.dpop / r.jose >= 2 ? 'met' : 'NOT met'} (${(r.dpop / r.jose).toFixed(2)}×); ` +
-      `verify ≥ 0.7× raw ${r.dpop / r.raw >= 0.7 ? 'met' : 'NOT met'} (${(r.dpop / r.raw).toFixed(2)}×)`,
+      `verify ≥ 0.9× raw ${r.dpop / r.raw >= 0.9 ? 'met' : 'NOT met'} (${(r.dpop / r.raw).toFixed(2)}×)`,
   );
 }
