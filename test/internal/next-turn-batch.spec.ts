@@ -32,4 +32,24 @@ describe('NextTurnBatch', () => {
     // a new turn starts a new batch
     expect(await batch.add(() => 'next')).toBe('next');
   });
+
+  it('atEndOfRunningBatch: inside a batch, runs the callback after its last job and before any continuation', async () => {
+    const batch = new NextTurnBatch();
+    const order: string[] = [];
+    expect(NextTurnBatch.atEndOfRunningBatch(() => order.push('never'))).toBe(false); // no batch is running
+    const asked: boolean[] = [];
+    const a = batch.add(() => {
+      asked.push(NextTurnBatch.atEndOfRunningBatch(() => order.push('end of batch')));
+      order.push('work a');
+      return 'a';
+    });
+    const b = batch.add(() => (order.push('work b'), 'b'));
+    const done = Promise.all([a, b]).then(() => order.push('continuations'));
+    setImmediate(() => order.push('next setImmediate'));
+    await done;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([true]);
+    expect(order).toEqual(['work a', 'work b', 'end of batch', 'continuations', 'next setImmediate']);
+    expect(NextTurnBatch.atEndOfRunningBatch(() => order.push('never'))).toBe(false); // over
+  });
 });

