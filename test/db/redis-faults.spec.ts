@@ -106,6 +106,40 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('RedisDpopStore faults on %s',
     expect(await resumes()).toBe(true);
   });
 
+  it("the guard's batched checks: a hung and a read-only Redis refuse every proof of a batch with 503, then resume", async () => {
+    const verifier = moduleRef.get(DpopVerifierService);
+    /** Three proofs checked as one batch (the guard's path with yieldToEventLoop): each outcome, and how long. */
+    const batch = async () => {
+      const proofs = await Promise.all([proof(), proof(), proof()]);
+      const started = Date.now();
+      const outcomes = await Promise.allSettled(
+        proofs.map((value) => Promise.resolve(verifier.verifyNow(value, { method: 'POST', url: HTU }, true))),
+      );
+      return {
+        took: Date.now() - started,
+        outcomes: outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : o.reason)),
+      };
+    };
+    const until = async (done: () => Promise<boolean>) => {
+      for (let i = 0; i < 100 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      return done();
+    };
+    const accepted = async () => (await batch()).outcomes.every((o) => o === 'ok');
+    expect(await accepted()).toBe(true); // the key is loaded and cached by the first verify of the suite
+    await control.call('CLIENT', 'PAUSE', '2500', 'WRITE');
+    const hung = await batch();
+    expect(hung.outcomes.every((o) => o instanceof DpopStoreUnavailableError)).toBe(true);
+    expect(hung.took).toBeGreaterThanOrEqual(900);
+    expect(hung.took).toBeLessThan(3000);
+    expect(await until(accepted)).toBe(true);
+    await control.call('REPLICAOF', '127.0.0.1', String(await freePort()));
+    const readOnly = await batch();
+    expect(readOnly.outcomes.every((o) => o instanceof DpopStoreUnavailableError)).toBe(true);
+    expect(readOnly.took).toBeLessThan(3000);
+    await control.call('REPLICAOF', 'NO', 'ONE');
+    expect(await until(accepted)).toBe(true);
+  });
+
   it('Redis stopped: refused at once while the client reconnects (nothing queued), then resumes', async () => {
     await verify(await proof());
     const port = server.port;

@@ -12,14 +12,18 @@ export type RedisLibrary = 'redis' | 'ioredis';
 export const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
 
 /** A connected client of either library (errors are expected in the fault tests: not logged). */
-export async function redisClient(library: RedisLibrary, port = REDIS_PORT): Promise<RedisClientLike> {
+export async function redisClient(
+  library: RedisLibrary,
+  port = REDIS_PORT,
+  user?: { username: string; password: string },
+): Promise<RedisClientLike> {
   if (library === 'redis') {
-    const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: () => 100 } });
+    const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: () => 100 }, ...user });
     client.on('error', () => undefined);
     await client.connect();
     return client;
   }
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100, ...user });
   client.on('error', () => undefined);
   await client.connect();
   return client;

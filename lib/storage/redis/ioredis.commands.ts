@@ -1,7 +1,23 @@
+import { createHash } from 'node:crypto';
+import { NextTurnBatch } from '../../internal/next-turn-batch.js';
 import { notReady, type IoRedisClientLike, type RedisCommands } from './redis-client.js';
+
+/** `SET key 1 NX PX ttl` for every key, in one call: 1 where the key was set, 0 where it was there already. */
+const SET_EACH_IF_ABSENT = `local set = {}
+for i = 1, #KEYS do
+  set[i] = redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[i]) and 1 or 0
+end
+return set`;
+const SET_EACH_IF_ABSENT_SHA1 = createHash('sha1').update(SET_EACH_IF_ABSENT).digest('hex');
+
+/** Errors after which the script surely did not run, so each key can still be sent on its own. */
+const SCRIPT_NOT_RUN = /^(NOSCRIPT|NOPERM|ERR unknown command)/;
 
 /** The ioredis methods used, as they are at run time. */
 interface IoRedisMethods {
+  readonly isCluster?: boolean;
+  evalsha(sha1: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
   set(key: string, value: string, ...args: (string | number)[]): Promise<'OK' | null>;
   get(key: string): Promise<string | null>;
   del(key: string): Promise<number>;
@@ -13,21 +29,85 @@ interface IoRedisMethods {
  * The store's commands on an ioredis client (`Redis` or `Cluster`). ioredis has no per-command
  * timeout option, so the store bounds every call itself; commands are sent only while the
  * client is `ready`, so none pile up in its offline queue during an outage.
+ *
+ * On a single node or Sentinel, the replay records asked for by one batch of the guard's checks
+ * (`yieldToEventLoop`) go to Redis as one script that runs `SET key 1 NX PX ttl` for each key:
+ * ioredis costs several µs of CPU per command, so one command for the batch instead of one per
+ * proof. Where scripts are not allowed (`NOPERM`, no `EVALSHA`), it sends the SETs one by one from
+ * then on. On a Cluster, keys of one script would have to share a slot, so each key is its own SET.
  * @internal
  */
 export class IoRedisCommands implements RedisCommands {
   private readonly commands: IoRedisMethods;
+  /** Whether replay records asked for together are sent as one script. */
+  private scripts: boolean;
+  private waiting: { keys: string[]; ttls: number[]; settle: ((set: boolean | Error) => void)[] } | undefined;
 
   constructor(private readonly client: IoRedisClientLike) {
     this.commands = client as unknown as IoRedisMethods;
+    this.scripts = this.commands.isCluster !== true && typeof this.commands.evalsha === 'function';
   }
 
-  async setIfAbsent(key: string, ttlMs: number): Promise<boolean> {
+  setIfAbsent(key: string, ttlMs: number): Promise<boolean> {
     this.ready();
+    if (this.scripts && (this.waiting || NextTurnBatch.atEndOfRunningBatch(this.sendWaiting))) {
+      const waiting = (this.waiting ??= { keys: [], ttls: [], settle: [] });
+      return new Promise<boolean>((resolve, reject) => {
+        waiting.keys.push(key);
+        waiting.ttls.push(ttlMs);
+        waiting.settle.push((set) => (typeof set === 'boolean' ? resolve(set) : reject(set)));
+      });
+    }
+    return this.setOne(key, ttlMs);
+  }
+
+  private async setOne(key: string, ttlMs: number): Promise<boolean> {
     const reply = await this.commands.set(key, '1', 'PX', ttlMs, 'NX');
     if (reply === 'OK') return true;
     if (reply === null) return false;
     throw new Error('RedisDpopStore: unexpected reply to SET NX');
+  }
+
+  /** Sends the records of the batch that has just run: one script, or one SET when there is one record. */
+  private readonly sendWaiting = (): void => {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (!waiting) return;
+    const { keys, ttls, settle } = waiting;
+    const each = (): void => {
+      keys.forEach((key, i) =>
+        this.setOne(key, ttls[i]!).then(
+          (set) => settle[i]!(set),
+          (error: unknown) => settle[i]!(error as Error),
+        ),
+      );
+    };
+    if (keys.length === 1) return each();
+    this.runScript(keys, ttls).then(
+      (reply) => {
+        if (!Array.isArray(reply) || reply.length !== keys.length || !reply.every((n) => n === 0 || n === 1)) {
+          const error = new Error('RedisDpopStore: unexpected reply to the SET NX script');
+          for (const answer of settle) answer(error);
+        } else for (let i = 0; i < settle.length; i++) settle[i]!(reply[i] === 1);
+      },
+      (error: unknown) => {
+        if (SCRIPT_NOT_RUN.test((error as Error | undefined)?.message ?? '')) {
+          if (!/^NOSCRIPT/.test((error as Error).message)) this.scripts = false; // not allowed here: SETs from now on
+          return each();
+        }
+        for (const answer of settle) answer(error as Error);
+      },
+    );
+  };
+
+  /** EVALSHA, or EVAL when Redis does not hold the script (yet, or any more: a restart, SCRIPT FLUSH). */
+  private async runScript(keys: string[], ttls: number[]): Promise<unknown> {
+    try {
+      return await this.commands.evalsha(SET_EACH_IF_ABSENT_SHA1, keys.length, ...keys, ...ttls);
+    } catch (error) {
+      if (!/^NOSCRIPT/.test((error as Error | undefined)?.message ?? '')) throw error;
+      return this.commands.eval(SET_EACH_IF_ABSENT, keys.length, ...keys, ...ttls);
+    }
   }
 
   async setWithTtl(key: string, value: string, ttlMs: number): Promise<void> {

@@ -4,7 +4,8 @@ import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { IoRedisCommands } from './ioredis.commands.js';
 import { NodeRedisCommands } from './node-redis.commands.js';
 import { isIoRedis, isNodeRedis, type RedisClientLike, type RedisCommands } from './redis-client.js';
-import { connectRedis, within, type RedisClientLibrary } from './redis-connect.js';
+import { FixedTimeouts } from './fixed-timeouts.js';
+import { connectRedis, type RedisClientLibrary } from './redis-connect.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 
 /** Options of {@link RedisDpopStore}. @publicApi */
@@ -58,11 +59,12 @@ const MAX_CLIENT_ID = 255;
 export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly commands: RedisCommands;
   private readonly prefix: string;
-  private readonly timeoutMs: number;
   private readonly maxPending: number;
   private readonly now: () => number;
   private pending = 0;
   private closed = false;
+  /** Every command's time limit, on one timer. */
+  private readonly timeouts: FixedTimeouts;
 
   /**
    * @param client a connected node-redis v5 or ioredis client (the app keeps owning it)
@@ -80,7 +82,10 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     const { prefix, timeoutMs, maxPending } = validate(options);
     this.maxPending = maxPending;
     this.prefix = prefix;
-    this.timeoutMs = timeoutMs;
+    this.timeouts = new FixedTimeouts(
+      timeoutMs,
+      () => new Error(`RedisDpopStore: a command took longer than ${timeoutMs} ms`),
+    );
     this.now = options.now ?? Date.now;
     if (owned) this.commands = client as RedisCommands;
     else if (isNodeRedis(client)) this.commands = new NodeRedisCommands(client);
@@ -183,10 +188,10 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
       return Promise.reject(error as Error);
     }
     this.pending++;
-    const done = () => void this.pending--;
-    command.then(done, done);
-    return within(command, this.timeoutMs, 'a command');
+    return this.timeouts.bound(command, this.commandSettled);
   }
+
+  private readonly commandSettled = (): void => void this.pending--;
 }
 
 function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: number; maxPending: number } {

@@ -1,0 +1,97 @@
+interface Deadline {
+  readonly at: number;
+  readonly reject: (error: Error) => void;
+  done: boolean;
+}
+
+/**
+ * Bounds promises by one fixed time limit with a single timer. The limit is the same for every promise, so
+ * their deadlines come in the order they were added, and the timer only ever waits for the oldest one that
+ * is still open. A `setTimeout` and `clearTimeout` per Redis command cost more than the rest of the store's
+ * wrapper around it.
+ * @internal
+ */
+export class FixedTimeouts {
+  /** Open deadlines, oldest first from `head`; settled ones are skipped and dropped as the head passes them. */
+  private readonly queue: Deadline[] = [];
+  private head = 0;
+  private timer?: NodeJS.Timeout;
+
+  /**
+   * @param ms the time limit, in ms
+   * @param error what a promise that outlived it rejects with
+   * @param now the clock, in ms
+   */
+  constructor(
+    private readonly ms: number,
+    private readonly error: () => Error,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Open deadlines (settled ones not yet dropped included). For tests. */
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /**
+   * Settles like `promise`, or rejects with `error()` once the time limit has passed without it settling.
+   * `settled` runs when `promise` itself settles, in time or not.
+   */
+  bound<T>(promise: Promise<T>, settled: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const deadline: Deadline = { at: this.now() + this.ms, reject, done: false };
+      this.queue.push(deadline);
+      if (this.timer === undefined) this.arm(this.ms);
+      promise.then(
+        (value) => {
+          this.close(deadline);
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.close(deadline);
+          settled();
+          reject(error as Error);
+        },
+      );
+    });
+  }
+
+  private close(deadline: Deadline): void {
+    deadline.done = true;
+    this.dropSettled();
+  }
+
+  /** Drops the settled deadlines at the head, so the queue holds about as many as are open. */
+  private dropSettled(): void {
+    const queue = this.queue;
+    while (this.head < queue.length && queue[this.head]!.done) this.head++;
+    if (this.head === queue.length) {
+      queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
+      queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.expire, Math.max(1, ms));
+  }
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    const now = this.now();
+    for (let i = this.head; i < this.queue.length; i++) {
+      const deadline = this.queue[i]!;
+      if (deadline.done) continue;
+      if (deadline.at > now) {
+        this.arm(deadline.at - now);
+        break;
+      }
+      deadline.done = true;
+      deadline.reject(this.error());
+    }
+    this.dropSettled();
+  };
+}

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FixedTimeouts } from '../../lib/storage/redis/fixed-timeouts.js';
+
+const late = () => new Error('too late');
+const never = () => new Promise<never>(() => {});
+const realSetTimeout = setTimeout; // the spy below counts the timers of FixedTimeouts only
+const sleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
+
+describe('FixedTimeouts (the Redis store: every command bounded, on one timer)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('passes on what settles in time, and reports each settling once', async () => {
+    const timeouts = new FixedTimeouts(50, late);
+    let settled = 0;
+    const count = () => void settled++;
+    await expect(timeouts.bound(Promise.resolve('OK'), count)).resolves.toBe('OK');
+    await expect(timeouts.bound(Promise.reject(new Error('READONLY')), count)).rejects.toThrow('READONLY');
+    expect(settled).toBe(2);
+    expect(timeouts.size).toBe(0);
+  });
+
+  it('rejects what outlives the limit, not before it; a late answer is still reported as settled', async () => {
+    const timeouts = new FixedTimeouts(40, late);
+    let settled = 0;
+    let answer!: (value: string) => void;
+    const started = Date.now();
+    const hung = timeouts.bound(new Promise<string>((resolve) => (answer = resolve)), () => void settled++);
+    await expect(hung).rejects.toThrow('too late');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(39);
+    expect(settled).toBe(0); // still awaiting Redis
+    answer('OK');
+    await sleep(0);
+    expect(settled).toBe(1);
+    expect(timeouts.size).toBe(0);
+  });
+
+  it('holds one timer for many commands, and times out only the ones past their own deadline', async () => {
+    const timeouts = new FixedTimeouts(60, late);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const outcomes: string[] = [];
+    const track = (name: string, promise: Promise<unknown>) =>
+      promise.then(
+        () => outcomes.push(`${name} ok`),
+        (error: Error) => outcomes.push(`${name} ${error.message}`),
+      );
+    const first = Array.from({ length: 100 }, (_, i) =>
+      track(
+        `hung${i}`,
+        timeouts.bound(never(), () => {}),
+      ),
+    );
+    const armed = spy.mock.calls.length;
+    expect(armed).toBe(1); // one timer for the hundred
+    await sleep(30);
+    let answer!: () => void;
+    const later = track(
+      'later',
+      timeouts.bound(new Promise<void>((resolve) => (answer = resolve)), () => {}),
+    );
+    await Promise.all(first); // the first hundred time out at 60 ms; 'later' (due at ~90 ms) is still open
+    expect(outcomes).toHaveLength(100);
+    expect(outcomes.every((o) => o.endsWith('too late'))).toBe(true);
+    answer();
+    await later;
+    expect(outcomes.at(-1)).toBe('later ok');
+    expect(spy.mock.calls.length - armed).toBe(1); // re-armed once, for 'later'
+    expect(timeouts.size).toBe(0);
+  });
+
+  it('does not grow with commands answered in time', async () => {
+    const timeouts = new FixedTimeouts(1000, late);
+    const open = timeouts.bound(never(), () => {}); // an old open deadline at the head
+    open.catch(() => {});
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => timeouts.bound(Promise.resolve(i), () => {})));
+    expect(timeouts.size).toBe(5001); // the old one keeps the head; the rest wait behind it
+    const fresh = new FixedTimeouts(1000, late);
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => fresh.bound(Promise.resolve(i), () => {})));
+    expect(fresh.size).toBe(0);
+  });
+});
