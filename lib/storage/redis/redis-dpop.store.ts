@@ -53,7 +53,8 @@ const MAX_CLIENT_ID = 255;
  * `null` on a replay), expiring when the proof could no longer pass the `iat` check. Bindings
  * are one string key each, expiring with the refresh token. Every command is single-key and
  * bounded by `commandTimeoutMs`; a command that fails or times out rejects, so the request is
- * refused (503), never accepted.
+ * refused (503), never accepted. On ioredis outside a Cluster, the records of one batch of the
+ * guard's checks go as one script running that SET for each key (see the README).
  * @publicApi
  */
 export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
