@@ -6,6 +6,7 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DpopStore } from '../../lib/index.js';
+import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { RedisDpopStore, type RedisClientLike } from '../../lib/storage/redis/index.js';
 import { freePort, startRedisServer, uniquePrefix, type RedisLibrary } from '../helpers/redis-harness.js';
 import { storeContract, type StoreHarness } from '../helpers/store-contract.js';
@@ -104,5 +105,25 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('Redis Cluster (3 primaries) t
       Number(execFileSync('redis-cli', ['-p', String(port), 'DBSIZE'], { encoding: 'utf8' })),
     );
     expect(counts.every((count) => count > 0)).toBe(true);
+  });
+
+  it("answers the records of one batch of the guard's checks, keys on every primary (no script on a Cluster)", async () => {
+    const connection = await clusterClient(library);
+    try {
+      const store = new RedisDpopStore(connection.client, { keyPrefix: uniquePrefix() });
+      const { createHash } = await import('node:crypto');
+      const keys = Array.from({ length: 30 }, (_, i) =>
+        createHash('sha256').update(`batch-${i}-${Date.now()}`).digest('base64url'),
+      );
+      const batch = new NextTurnBatch();
+      const answers = await Promise.all(
+        [...keys, keys[0]!, keys[17]!].map((key) => batch.add(() => store.rememberProof(key, Date.now() + 10_000))),
+      );
+      expect(answers).toEqual([...keys.map(() => true), false, false]);
+      const again = new NextTurnBatch();
+      expect(await again.add(() => store.rememberProof(keys[5]!, Date.now() + 10_000))).toBe(false);
+    } finally {
+      await connection.close();
+    }
   });
 });
