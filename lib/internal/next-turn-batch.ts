@@ -21,7 +21,16 @@ export class NextTurnBatch {
     } finally {
       endOfRunningBatch = undefined;
     }
-    for (const callback of atEnd) callback();
+    // each runs even if one before it throws (none should: a store's commit catches its own errors); then it is rethrown
+    let failure: { error: unknown } | undefined;
+    for (const callback of atEnd) {
+      try {
+        callback();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   };
 
   /**

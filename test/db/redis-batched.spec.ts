@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
@@ -7,7 +11,9 @@ import {
   admin,
   closeClient,
   deletePrefix,
+  freePort,
   redisClient,
+  startRedisServer,
   uniquePrefix,
   type RedisLibrary,
 } from '../helpers/redis-harness.js';
@@ -86,6 +92,59 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])(
         expect(await inOneBatch(store, [b, fresh(), fresh()])).toEqual([false, true, true]);
       } finally {
         await control.call('ACL', 'DELUSER', username);
+      }
+    });
+
+    it('a batch bigger than one script (1,200 records) goes as several; a duplicate across them is still refused', async () => {
+      const store = await storeFor();
+      const keys = Array.from({ length: 1200 }, fresh);
+      const before = evalshaCalls;
+      const answers = await inOneBatch(store, [...keys, keys[3]!, keys[1100]!]);
+      expect(answers.slice(0, 1200).every((answer) => answer === true)).toBe(true);
+      expect(answers.slice(1200)).toEqual([false, false]);
+      expect(evalshaCalls - before).toBe(library === 'ioredis' ? 3 : 0); // 512 + 512 + 178 keys
+    });
+  },
+);
+
+/** A server in cluster mode that holds every slot, behind a plain client (not a Cluster): CROSSSLOT for a script. */
+describe.each<RedisLibrary>(['redis', 'ioredis'])(
+  'RedisDpopStore: one node in cluster mode, a plain %s client',
+  (library) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpop-redis-single-cluster-'));
+    let server: Awaited<ReturnType<typeof startRedisServer>>;
+    let client: RedisClientLike;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      server = await startRedisServer(
+        ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir],
+        port,
+      );
+      execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383'], { stdio: 'pipe' });
+      for (let i = 0; i < 100; i++) {
+        const info = execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
+        if (info.includes('cluster_state:ok')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      client = await redisClient(library, port);
+    }, 30_000);
+    afterAll(async () => {
+      if (client) await closeClient(client);
+      await server?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers each record of a batch (a SET per key once the script is refused with CROSSSLOT)', async () => {
+      const store = new RedisDpopStore(client, { keyPrefix: uniquePrefix() });
+      const fresh = () => replayKey('single', randomUUID());
+      for (let round = 0; round < 3; round++) {
+        const [a, b, c] = [fresh(), fresh(), fresh()];
+        const batch = new NextTurnBatch();
+        const answers = await Promise.all(
+          [a, b, c, a].map((key) => batch.add(() => store.rememberProof(key, Date.now() + 10_000))),
+        );
+        expect(answers).toEqual([true, true, true, false]);
       }
     });
   },

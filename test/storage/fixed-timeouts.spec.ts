@@ -67,6 +67,28 @@ describe('FixedTimeouts (the Redis store: every command bounded, on one timer)',
     expect(timeouts.size).toBe(0);
   });
 
+  it('keeps time on a monotonic clock: the wall clock set back or forward changes nothing', async () => {
+    const wallClock = Date.now.bind(Date);
+    for (const jump of [-10_000, 10_000]) {
+      let offset = 0;
+      vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + offset);
+      const timeouts = new FixedTimeouts(40, late);
+      const started = performance.now();
+      const hung = timeouts.bound(never(), () => {});
+      offset = jump; // an NTP step, a VM resumed
+      const kept = timeouts.bound(
+        sleep(10).then(() => 'OK'),
+        () => {},
+      );
+      await expect(hung).rejects.toThrow('too late');
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(35);
+      expect(took).toBeLessThan(1000);
+      await expect(kept).resolves.toBe('OK');
+      vi.restoreAllMocks();
+    }
+  });
+
   it('does not grow with commands answered in time', async () => {
     const timeouts = new FixedTimeouts(1000, late);
     const open = timeouts.bound(never(), () => {}); // an old open deadline at the head

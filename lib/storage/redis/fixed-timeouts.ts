@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 interface Deadline {
   readonly at: number;
   readonly reject: (error: Error) => void;
@@ -20,12 +22,13 @@ export class FixedTimeouts {
   /**
    * @param ms the time limit, in ms
    * @param error what a promise that outlived it rejects with
-   * @param now the clock, in ms
+   * @param now a monotonic clock, in ms (as the timer's): a wall clock set back would hold a hung command for as
+   *   long as the jump, one set forward would refuse every command in flight at once
    */
   constructor(
     private readonly ms: number,
     private readonly error: () => Error,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Open deadlines (settled ones not yet dropped included). For tests. */
@@ -75,8 +78,9 @@ export class FixedTimeouts {
     }
   }
 
+  /** The timer does not keep the process alive: after the last command is answered it may still be armed. */
   private arm(ms: number): void {
-    this.timer = setTimeout(this.expire, Math.max(1, ms));
+    this.timer = setTimeout(this.expire, Math.max(1, ms)).unref();
   }
 
   private readonly expire = (): void => {

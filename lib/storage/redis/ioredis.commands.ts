@@ -10,8 +10,15 @@ end
 return set`;
 const SET_EACH_IF_ABSENT_SHA1 = createHash('sha1').update(SET_EACH_IF_ABSENT).digest('hex');
 
-/** Errors after which the script surely did not run, so each key can still be sent on its own. */
-const SCRIPT_NOT_RUN = /^(NOSCRIPT|NOPERM|ERR unknown command)/;
+/**
+ * Errors after which the script surely did not run, so each key can still be sent on its own: a Redis that does
+ * not hold it (NOSCRIPT), an ACL without scripts (NOPERM), a proxy without EVALSHA, and a server in cluster mode
+ * behind a client that is not a Cluster (one node holding every slot, a slot-checking proxy): CROSSSLOT, MOVED, ASK.
+ */
+const SCRIPT_NOT_RUN = /^(NOSCRIPT|NOPERM|ERR unknown command|CROSSSLOT|MOVED|ASK)\b/;
+
+/** Most keys in one script: a bigger batch goes as several, so no one call blocks Redis long or spreads too many arguments. */
+const SCRIPT_MAX_KEYS = 512;
 
 /** The ioredis methods used, as they are at run time. */
 interface IoRedisMethods {
@@ -33,8 +40,9 @@ interface IoRedisMethods {
  * On a single node or Sentinel, the replay records asked for by one batch of the guard's checks
  * (`yieldToEventLoop`) go to Redis as one script that runs `SET key 1 NX PX ttl` for each key:
  * ioredis costs several µs of CPU per command, so one command for the batch instead of one per
- * proof. Where scripts are not allowed (`NOPERM`, no `EVALSHA`), it sends the SETs one by one from
- * then on. On a Cluster, keys of one script would have to share a slot, so each key is its own SET.
+ * proof. Where scripts are not possible (`NOPERM`, no `EVALSHA`, a server in cluster mode: `CROSSSLOT`),
+ * it sends the SETs one by one from then on. On a Cluster client, keys of one script would have to share a
+ * slot, so each key is its own SET.
  * @internal
  */
 export class IoRedisCommands implements RedisCommands {
@@ -62,18 +70,25 @@ export class IoRedisCommands implements RedisCommands {
   }
 
   private async setOne(key: string, ttlMs: number): Promise<boolean> {
+    this.ready();
     const reply = await this.commands.set(key, '1', 'PX', ttlMs, 'NX');
     if (reply === 'OK') return true;
     if (reply === null) return false;
     throw new Error('RedisDpopStore: unexpected reply to SET NX');
   }
 
-  /** Sends the records of the batch that has just run: one script, or one SET when there is one record. */
+  /** Sends the records of the batch that has just run: scripts of at most SCRIPT_MAX_KEYS keys, or one SET for one. */
   private readonly sendWaiting = (): void => {
     const waiting = this.waiting;
     this.waiting = undefined;
     if (!waiting) return;
-    const { keys, ttls, settle } = waiting;
+    for (let from = 0; from < waiting.keys.length; from += SCRIPT_MAX_KEYS) {
+      const to = from + SCRIPT_MAX_KEYS;
+      this.send(waiting.keys.slice(from, to), waiting.ttls.slice(from, to), waiting.settle.slice(from, to));
+    }
+  };
+
+  private send(keys: string[], ttls: number[], settle: ((set: boolean | Error) => void)[]): void {
     const each = (): void => {
       keys.forEach((key, i) =>
         this.setOne(key, ttls[i]!).then(
@@ -82,7 +97,7 @@ export class IoRedisCommands implements RedisCommands {
         ),
       );
     };
-    if (keys.length === 1) return each();
+    if (keys.length === 1 || !this.scripts) return each();
     this.runScript(keys, ttls).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== keys.length || !reply.every((n) => n === 0 || n === 1)) {
@@ -91,21 +106,25 @@ export class IoRedisCommands implements RedisCommands {
         } else for (let i = 0; i < settle.length; i++) settle[i]!(reply[i] === 1);
       },
       (error: unknown) => {
-        if (SCRIPT_NOT_RUN.test((error as Error | undefined)?.message ?? '')) {
-          if (!/^NOSCRIPT/.test((error as Error).message)) this.scripts = false; // not allowed here: SETs from now on
-          return each();
+        const message = (error as Error | undefined)?.message ?? '';
+        if (!SCRIPT_NOT_RUN.test(message)) {
+          for (const answer of settle) answer(error as Error);
+          return;
         }
-        for (const answer of settle) answer(error as Error);
+        if (!message.startsWith('NOSCRIPT')) this.scripts = false; // not possible here: a SET per key from now on
+        each();
       },
     );
-  };
+  }
 
   /** EVALSHA, or EVAL when Redis does not hold the script (yet, or any more: a restart, SCRIPT FLUSH). */
   private async runScript(keys: string[], ttls: number[]): Promise<unknown> {
+    this.ready();
     try {
       return await this.commands.evalsha(SET_EACH_IF_ABSENT_SHA1, keys.length, ...keys, ...ttls);
     } catch (error) {
       if (!/^NOSCRIPT/.test((error as Error | undefined)?.message ?? '')) throw error;
+      this.ready();
       return this.commands.eval(SET_EACH_IF_ABSENT, keys.length, ...keys, ...ttls);
     }
   }
