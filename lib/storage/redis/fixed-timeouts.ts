@@ -89,7 +89,8 @@ export class FixedTimeouts {
     for (let i = this.head; i < this.queue.length; i++) {
       const deadline = this.queue[i]!;
       if (deadline.done) continue;
-      if (deadline.at > now) {
+      // timers fire on whole milliseconds: one up to 1 ms early counts as due, rather than arming a 1 ms timer
+      if (deadline.at > now + 1) {
         this.arm(deadline.at - now);
         break;
       }
