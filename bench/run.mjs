@@ -108,7 +108,8 @@ for (const r of verify) {
 lines.push('');
 lines.push(
   `## HTTP (${fmt(http.requests)} requests per run, ${http.connections} connections, 64 client keys, a unique proof per request; ` +
-    `server ${http.pinned ? 'pinned to one core with taskset' : 'not pinned (no taskset)'})`,
+    `server ${http.pinned ? 'pinned to one core with taskset' : 'not pinned (no taskset)'}` +
+    `${http.storesPinned?.length ? `; the store servers (${http.storesPinned.join(', ')}) on the load generator's core` : ''})`,
 );
 lines.push('');
 lines.push('| server | req/s | p50 ms | p99 ms | server CPU µs/req | × peer req/s | 2xx | failed |');
