@@ -82,6 +82,82 @@ describe('hasDuplicateMemberNames', () => {
   });
 });
 
+describe('decodeJsonObjectSegment on flat objects (the quote-counting path)', () => {
+  it.each([
+    ['{"a":"x","a":"y"}'],
+    ['{"a":1,"a":"y"}'],
+    ['{"a":"x","a":1}'],
+    ['{"a":null,"a":null}'],
+    ['{"a":true,"b":1,"a":false}'],
+    ['{ "jti" : "1" , "htm":"GET", "jti" : "2" }'],
+    ['{"jwk":1,"\\u006awk":2}'], // the same name spelled with an escape: the full scan decides
+    ['{"a":"x\\"y","a":"z"}'], // an escaped quote in a value
+  ])('refuses %s', (text) => {
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(decodeJsonObjectSegment(b64(text))).toBeUndefined();
+  });
+
+  it.each([
+    ['{"jti":"x","htm":"GET","htu":"https://a.example/p","iat":1}'],
+    ['{"a":"\\"","b":"\\\\"}'],
+    ['{"a":"b","b":"a","c":null,"d":true,"e":-1.5e3}'],
+    ['{}'],
+  ])('reads %s', (text) => {
+    expect(decodeJsonObjectSegment(b64(text))).toEqual(JSON.parse(text));
+  });
+
+  it('refuses a duplicate also when Object.prototype has an enumerable property (its count would hide one)', () => {
+    let duplicate: unknown;
+    let distinct: unknown;
+    // Only around the two calls: the test runner itself iterates objects.
+    Object.defineProperty(Object.prototype, 'polluted', {
+      value: 1,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      duplicate = decodeJsonObjectSegment(b64('{"a":1,"a":2}'));
+      distinct = decodeJsonObjectSegment(b64('{"a":1,"b":2}'));
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    expect(duplicate).toBeUndefined();
+    expect(distinct).toEqual({ a: 1, b: 2 });
+  });
+
+  it('refuses exactly what the full scan calls a duplicate, on random flat objects with a member written twice', () => {
+    const scalar = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const name = fc.oneof(fc.string(), fc.constantFrom('a', 'jti', '\\', '"', 'a"b'));
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, scalar, { minKeys: 1 }),
+        fc.nat(),
+        fc.option(scalar, { nil: undefined }),
+        fc.boolean(),
+        (object, pick, again, spaced) => {
+          const names = Object.keys(object);
+          const repeated = names[pick % names.length]!;
+          const body = JSON.stringify(object, null, spaced ? 1 : undefined).slice(1);
+          const text =
+            again === undefined ? `{${body}` : `{${JSON.stringify(repeated)}:${JSON.stringify(again)},${body}`;
+          const ours = decodeJsonObjectSegment(b64(text));
+          if (hasDuplicateMemberNames(text)) expect(ours).toBeUndefined();
+          else expect(ours).toEqual(JSON.parse(text));
+          expect(ours === undefined).toBe(again !== undefined);
+        },
+      ),
+      { numRuns: 3000, seed: 20261123 },
+    );
+  });
+});
+
 describe('decodeJsonObjectSegment agrees with jose', () => {
   /** jose's reading of a protected header segment, or undefined where it refuses. */
   function jose(segment: string): unknown {
