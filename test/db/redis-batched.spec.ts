@@ -15,6 +15,7 @@ import {
   redisClient,
   startRedisServer,
   uniquePrefix,
+  waitForClusterOk,
   type RedisLibrary,
 } from '../helpers/redis-harness.js';
 import { replayKey } from '../helpers/store-contract.js';
@@ -122,11 +123,7 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])(
         port,
       );
       execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383'], { stdio: 'pipe' });
-      for (let i = 0; i < 100; i++) {
-        const info = execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
-        if (info.includes('cluster_state:ok')) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitForClusterOk(port);
       client = await redisClient(library, port);
     }, 30_000);
     afterAll(async () => {

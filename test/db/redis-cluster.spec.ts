@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DpopStore } from '../../lib/index.js';
 import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { RedisDpopStore, type RedisClientLike } from '../../lib/storage/redis/index.js';
-import { freePort, startRedisServer, uniquePrefix, type RedisLibrary } from '../helpers/redis-harness.js';
+import {
+  freePort,
+  startRedisServer,
+  uniquePrefix,
+  waitForClusterOk,
+  type RedisLibrary,
+} from '../helpers/redis-harness.js';
 import { storeContract, type StoreHarness } from '../helpers/store-contract.js';
 
 /**
@@ -34,12 +40,7 @@ beforeAll(async () => {
     ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
     { stdio: 'pipe' },
   );
-  for (let i = 0; i < 100; i++) {
-    const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
-    if (info.includes('cluster_state:ok')) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the test cluster did not reach cluster_state:ok');
+  await waitForClusterOk(ports[0]!);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { freePort } from './sample-app.js';
 import { Redis } from 'ioredis';
@@ -139,4 +139,14 @@ export async function startRedisServer(
   }
   await stop();
   throw new Error(`redis-server did not start on port ${chosen}`);
+}
+
+/** Waits (up to 10 s) until the cluster node on `port` reports `cluster_state:ok`; throws if it never does. */
+export async function waitForClusterOk(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const info = execFileSync('redis-cli', ['-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
+    if (info.includes('cluster_state:ok')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the test cluster on port ${port} did not reach cluster_state:ok`);
 }
