@@ -2,6 +2,8 @@
 // section of bench/RESULTS.md. Bounded (a fixed number of requests), loopback only. Needs PostgreSQL
 // (127.0.0.1:5432), MariaDB (127.0.0.1:3306) and Redis (127.0.0.1:6379) for the shared-store rows.
 //   BENCH_KINDS=nest-fastify-memory,nest-fastify-sqlite npm run bench   a subset, printed, not written
+//   BENCH_PIN_STORES=0 npm run bench   leave Redis, PostgreSQL and MariaDB on every core (by default the run moves
+//                                       them to the load generator's core, off the measured server's; see http-lib.mjs)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
