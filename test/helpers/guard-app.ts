@@ -12,7 +12,8 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { calculateThumbprint, generateKeyPair as clientKeyPair, generateProof, type KeyPair } from 'dpop';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { Dpop, DpopBound, DpopContext, DpopGuard, DpopModule, type DpopModuleOptions } from '../../lib/index.js';
@@ -133,6 +134,11 @@ export interface GuardFixture {
   ): Promise<Record<string, string>>;
   /** Headers of a GET /api/me with a fresh key-bound token and its proof. */
   boundRequest(base: string): Promise<Record<string, string>>;
+  /**
+   * A proof signed with the client key whose payload is `claims` verbatim (e.g. a member written twice),
+   * `{jti}`, `{htu}`, `{iat}` and `{ath}` replaced by a fresh jti, `htu`, now and the token's hash.
+   */
+  rawProof(htu: string, token: string, claims: string, jti?: string): Promise<string>;
 }
 
 /** Registers beforeAll/afterAll that set up (and tear down) a {@link GuardFixture}. */
@@ -186,6 +192,18 @@ export function useGuardFixture(): GuardFixture {
     authorization: `DPoP ${token}`,
     dpop: await generateProof(fixture.client, `${base}${path}`, method, nonce, token),
   });
+  fixture.rawProof = (htu, token, claims, jti = randomUUID()) =>
+    new CompactSign(
+      new TextEncoder().encode(
+        claims
+          .replaceAll('{jti}', jti)
+          .replaceAll('{htu}', htu)
+          .replaceAll('{iat}', String(Math.floor(Date.now() / 1000)))
+          .replaceAll('{ath}', createHash('sha256').update(token).digest('base64url')),
+      ),
+    )
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: fixture.clientJwk })
+      .sign(fixture.client.privateKey);
   fixture.boundRequest = async (base) =>
     fixture.dpopHeaders(base, 'GET', '/api/me', await fixture.mint({ cnf: { jkt: fixture.jkt } }));
   return fixture;

@@ -90,6 +90,31 @@ describe.each(ADAPTERS)('DpopGuard on %s', (adapter) => {
     expect(replay.json().error).toBe('invalid_dpop_proof');
   });
 
+  it('claims naming a member twice → 401 invalid_dpop_proof, and nothing is recorded', async () => {
+    const htu = `${base}/api/me`;
+    const jti = 'claims-twice-jti';
+    for (const claims of [
+      '{"jti":"{jti}","htm":"GET","htu":"{htu}","iat":{iat},"ath":"{ath}","jti":"other"}',
+      '{"jti":"{jti}","htm":"POST","htu":"{htu}","iat":{iat},"ath":"{ath}","htm":"GET"}',
+      '{"jti":"{jti}","htm":"GET","htu":"{htu}","iat":{iat},"ath":"{ath}","iat":{iat}}',
+      '{"jti":"{jti}","htm":"GET","htu":"{htu}","iat":{iat},"ath":"{ath}","\\u006a\\u0074\\u0069":"x"}',
+    ]) {
+      const res = await send(htu, {
+        headers: { authorization: `DPoP ${bound}`, dpop: await f.rawProof(htu, bound, claims, jti) },
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    }
+    // The same jti in a well-formed proof is still new: the refused ones consumed nothing.
+    const fine = await f.rawProof(
+      htu,
+      bound,
+      '{"jti":"{jti}","htm":"GET","htu":"{htu}","iat":{iat},"ath":"{ath}"}',
+      jti,
+    );
+    expect((await send(htu, { headers: { authorization: `DPoP ${bound}`, dpop: fine } })).status).toBe(200);
+  });
+
   it('the nonce dance: 401 use_dpop_nonce with DPoP-Nonce, then the retry succeeds', async () => {
     const first = await send(`${base}/api/nonce`, { headers: await dpopHeaders('GET', '/api/nonce', bound) });
     expect(first.status).toBe(401);

@@ -89,6 +89,22 @@ describe.each(GRAPHQL_DRIVERS)('GraphQL on $driver: nonces, resolver classes, We
     expect(ok.body).toEqual({ data: { profile: `profile of ${fixture.jkt}` } });
   });
 
+  it('claims naming a member twice are refused (UNAUTHENTICATED, invalid_dpop_proof) and consume nothing', async () => {
+    server = await startGraphql(driver, fixture.jwtOptions());
+    const token = await fixture.mint({ cnf: { jkt: fixture.jkt } });
+    const htu = `${server.base}/graphql`;
+    const claims = '{"jti":"{jti}","htm":"POST","htu":"{htu}","iat":{iat},"ath":"{ath}"';
+    const twice = await fixture.rawProof(htu, token, `${claims},"jti":"other"}`, 'gql-twice');
+    const refused = await gql(server.base, { query: '{ profile }' }, { authorization: `DPoP ${token}`, dpop: twice });
+    expect(refused.status).toBeLessThan(500);
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', error: 'invalid_dpop_proof' });
+    expect(server.store.keys).toHaveLength(0);
+    const once = await fixture.rawProof(htu, token, `${claims}}`, 'gql-twice');
+    const ok = await gql(server.base, { query: '{ profile }' }, { authorization: `DPoP ${token}`, dpop: once });
+    expect(ok.body).toEqual({ data: { profile: `profile of ${fixture.jkt}` } });
+    expect(server.store.keys).toHaveLength(1);
+  });
+
   it("@DpopBound() on a @ResolveField() with fieldResolverEnhancers: ['guards']", async () => {
     server = await startGraphql(driver, fixture.jwtOptions(), { fieldGuards: true });
     const refused = await gql(server.base, { query: '{ note { text owner } }' });
