@@ -41,11 +41,11 @@ function hasTaskset() {
  * core 0, the load generator's, and returns what puts them back. Left on both cores, they run on the measured
  * server's core too, and their context switches and cache misses show up in its CPU per request: on a 2-core
  * machine the Redis rows moved by ±20% from run to run. In a deployment they run on other machines. Processes this
- * user may not re-pin are left alone; BENCH_PIN_STORES=0 leaves them all.
+ * user may not re-pin are left alone; BENCH_PIN_STORES=0 (or no taskset: `pin` false) leaves them all.
  */
-function pinStoreServers() {
+function pinStoreServers(pin) {
   const moved = [];
-  if (process.env.BENCH_PIN_STORES === '0') return { names: [], restore() {} };
+  if (!pin || process.env.BENCH_PIN_STORES === '0') return { names: [], restore() {} };
   for (const name of ['redis-server', 'postgres', 'mariadbd', 'mysqld']) {
     let pids;
     try {
@@ -220,7 +220,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 export async function runHttpBench({ kinds, requests = 20_000, warmup = 3000, connections = 32, rounds = 1 }) {
   const pin = hasTaskset();
   if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const stores = pin ? pinStoreServers() : { names: [], restore() {} };
+  const stores = pinStoreServers(pin);
 
   const dir = mkdtempSync(join(tmpdir(), 'dpop-http-bench-'));
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
