@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DPOP_OPTIONS } from './dpop.constants.js';
 import { DpopConfigurableModule, DPOP_MODULE_OPTIONS, type DPOP_OPTIONS_TYPE } from './dpop.module-definition.js';
-import { DpopProofStep } from './http/dpop-proof-step.js';
+import { DpopAuthenticator } from './http/dpop-authenticator.js';
 import { DpopEvents } from './observability/dpop-events.js';
 import { DpopTelemetry } from './observability/dpop-telemetry.js';
 import type { DpopModuleOptions } from './options/dpop-module-options.interface.js';
@@ -10,11 +10,8 @@ import type { ResolvedDpopOptions } from './options/resolved-dpop-options.interf
 import { DpopNonceService } from './proof/dpop-nonce.service.js';
 import { DpopVerifierService } from './proof/dpop-verifier.service.js';
 import { PROOF_REPLAY_STORE } from './proof/proof-replay-store.js';
-import {
-  AccessTokenVerifier,
-  createAccessTokenVerifier,
-} from './resource-server/access-token/access-token.verifier.js';
-import { DpopAccessTokenService } from './resource-server/access-token/dpop-access-token.service.js';
+import { AccessTokenVerifier, createAccessTokenVerifier } from './access-token/access-token.verifier.js';
+import { DpopAccessTokenService } from './access-token/dpop-access-token.service.js';
 import { DpopStore } from './storage/dpop-store.js';
 import { MemoryDpopStore } from './storage/memory-dpop.store.js';
 
@@ -56,7 +53,7 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     DpopNonceService,
     DpopVerifierService,
     DpopAccessTokenService,
-    DpopProofStep,
+    DpopAuthenticator,
     DpopEvents,
     DpopTelemetry,
   ],
@@ -67,7 +64,7 @@ class UnconfiguredAccessTokenVerifier extends AccessTokenVerifier {
     DpopVerifierService,
     AccessTokenVerifier,
     DpopAccessTokenService,
-    DpopProofStep,
+    DpopAuthenticator,
     DpopEvents,
     DpopTelemetry,
   ],

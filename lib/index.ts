@@ -46,24 +46,21 @@ export { DpopGuard } from './resource-server/dpop.guard.js';
 export { DpopBound } from './resource-server/dpop-bound.decorator.js';
 export { SkipDpop } from './resource-server/skip-dpop.decorator.js';
 export { Dpop } from './resource-server/dpop.decorator.js';
-export { DpopContext, type DpopBoundOptions } from './resource-server/dpop-context.interface.js';
+export { DpopContext, type DpopBoundOptions } from './http/dpop-context.interface.js';
 export { DpopGraphqlError, type DpopGraphqlErrorExtensions } from './resource-server/dpop-graphql.error.js';
 export {
   readGraphqlRequest,
   type GraphqlHttpExchange,
   type GraphqlRefusalReason,
 } from './resource-server/graphql-request.reader.js';
-export {
-  DpopAccessTokenService,
-  type VerifiedAccessToken,
-} from './resource-server/access-token/dpop-access-token.service.js';
+export { DpopAccessTokenService, type VerifiedAccessToken } from './access-token/dpop-access-token.service.js';
 export type {
   AccessTokenClaims,
   AccessTokenOptions,
   JwtAccessTokenOptions,
   IntrospectionAccessTokenOptions,
   CustomAccessTokenOptions,
-} from './resource-server/access-token/access-token.interface.js';
+} from './access-token/access-token.interface.js';
 export { createConfirmation, parseConfirmation } from './confirmation/confirmation.js';
 export type { Confirmation, ConfirmationInput, ParsedConfirmation } from './confirmation/confirmation.js';
 export type { JkuOptions } from './confirmation/jku-fetcher.js';

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { DpopRequestError } from '../dpop.errors.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import type { DpopRequestFacts } from './dpop-authenticator.js';
 import { parseHost } from './host.js';
 
 /** An Express request (an IncomingMessage) or a Fastify request (with `raw`). @internal */
@@ -118,4 +119,18 @@ export function warnWhenClientChoosesHost(options: ResolvedDpopOptions, logger: 
       `request's ${header} header, which the client chooses. Set publicUrl (the URL clients call, e.g. ` +
       `'https://api.example.com') or allowedHosts (the host names this API answers to, e.g. ['api.example.com']).`,
   );
+}
+
+/**
+ * The facts the authenticator decides on: the method, the URL the adapter built
+ * (`url`), and the credential header lines. Refuses a path with a dot segment first.
+ * @internal
+ */
+export function requestFacts(
+  request: HttpRequest,
+  url: string,
+  headers: { authorization: readonly string[]; dpop: readonly string[] },
+): DpopRequestFacts {
+  assertNoDotSegments(requestTarget(request));
+  return { method: nodeRequest(request).method ?? '', url, authorization: headers.authorization, dpop: headers.dpop };
 }

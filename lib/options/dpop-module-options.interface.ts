@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { AccessTokenOptions } from '../resource-server/access-token/access-token.interface.js';
+import type { AccessTokenOptions } from '../access-token/access-token.interface.js';
 import type { JkuOptions } from '../confirmation/jku-fetcher.js';
 import type { DpopAlgorithm } from '../proof/algorithms.js';
 import type { DpopStore } from '../storage/dpop-store.js';
@@ -148,9 +148,8 @@ export interface DpopModuleOptions {
    * proof (its key already imported) gets its format checked at once and the
    * rest of its check (the signature, the claims, the replay record) on the
    * event loop's next check phase (`setImmediate`), back to back with the
-   * other checks asked for in the same turn; the handlers run after them. A
-   * check that needs no proof (an allowed Bearer token) lets its handler run
-   * on the next `setImmediate` too. Running the same costly code N times in a
+   * other checks asked for in the same turn; the handlers run after them.
+   * `DpopVerifierService.verify()` batches the same way. Running the same costly code N times in a
    * row keeps it and its data in the CPU's caches, where interleaving it with
    * each request's HTTP work evicts them: measured here, 15–25% less server
    * CPU per request and that much more throughput on Express and Fastify

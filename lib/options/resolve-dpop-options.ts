@@ -8,7 +8,7 @@ import type {
   CustomAccessTokenOptions,
   IntrospectionAccessTokenOptions,
   JwtAccessTokenOptions,
-} from '../resource-server/access-token/access-token.interface.js';
+} from '../access-token/access-token.interface.js';
 import type { JkuOptions } from '../confirmation/jku-fetcher.js';
 import { DPOP_DEFAULTS } from './dpop-default-options.js';
 import type { ResolvedDpopOptions, ResolvedJkuOptions } from './resolved-dpop-options.interface.js';

@@ -4,7 +4,7 @@ import type {
   CustomAccessTokenOptions,
   IntrospectionAccessTokenOptions,
   JwtAccessTokenOptions,
-} from '../resource-server/access-token/access-token.interface.js';
+} from '../access-token/access-token.interface.js';
 import type { JkuOptions } from '../confirmation/jku-fetcher.js';
 import type { DpopStore } from '../storage/dpop-store.js';
 

@@ -81,45 +81,33 @@ export class DpopVerifierService {
    * claims; rejects with a {@link DpopProofError} naming the failed check,
    * or a {@link DpopStoreUnavailableError} when the replay store is down.
    *
-   * A returning client (its header already checked and its key imported) with a
-   * store that answers synchronously is verified without awaiting anything: one
-   * signature check, one decode of the claims, one hash for the replay key.
+   * A returning client (its header already checked and its key imported) costs one
+   * signature check, one decode of the claims, one hash for the replay key and the
+   * store's record. With the module option `yieldToEventLoop` (the default) such a
+   * check runs on the next `setImmediate`, back to back with the other checks asked
+   * for in this event-loop turn; the proof's format is still checked at once.
    */
   verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
     try {
-      const result = this.verifyNow(proof, request);
-      return result instanceof Promise ? result : Promise.resolve(result);
+      if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
+        throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
+      }
+      if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
+      if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
+      // Three base64url segments, nothing else. A header found in the key cache passed its check when it was loaded.
+      const headerEnd = proof.indexOf('.');
+      if (headerEnd < 1 || !PAYLOAD_AND_SIGNATURE.test(proof.slice(headerEnd + 1))) throw notCompactJws();
+      const headerSegment = proof.slice(0, headerEnd);
+      const key = this.keys.get(headerSegment);
+      if (!key) {
+        if (!HEADER_SEGMENT.test(headerSegment)) throw notCompactJws();
+        return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+      }
+      if (this.options.yieldToEventLoop) return this.batch.add(() => this.check(key, proof, request));
+      return Promise.resolve(this.check(key, proof, request));
     } catch (error) {
       return Promise.reject(error as Error);
     }
-  }
-
-  /**
-   * {@link verify} without the promise where none is needed: the result itself
-   * for a returning client on a synchronous store, a promise otherwise; a
-   * refusal may be thrown or rejected. The guard's hot path. `batched`: a
-   * returning client's check (the signature, the claims, the replay record)
-   * runs on the next `setImmediate`, back to back with the other checks asked
-   * for in this event-loop turn (the module option `yieldToEventLoop`); the
-   * proof's format is still checked at once.
-   * @internal
-   */
-  verifyNow(proof: unknown, request: DpopVerifyRequest, batched = false): DpopVerifyResult | Promise<DpopVerifyResult> {
-    if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
-      throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
-    }
-    if (typeof proof !== 'string' || proof.length === 0) throw refuse('format', 'DPoP proof is missing');
-    if (proof.length > this.options.maxProofLength) throw refuse('format', 'DPoP proof is too long');
-    // Three base64url segments, nothing else. A header found in the key cache passed its check when it was loaded.
-    const headerEnd = proof.indexOf('.');
-    if (headerEnd < 1 || !PAYLOAD_AND_SIGNATURE.test(proof.slice(headerEnd + 1))) throw notCompactJws();
-    const headerSegment = proof.slice(0, headerEnd);
-    const key = this.keys.get(headerSegment);
-    if (!key) {
-      if (!HEADER_SEGMENT.test(headerSegment)) throw notCompactJws();
-      return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
-    }
-    return batched ? this.batch.add(() => this.check(key, proof, request)) : this.check(key, proof, request);
   }
 
   /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */

@@ -2,7 +2,7 @@ import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { DPOP_BOUND_METADATA, DPOP_SKIP_METADATA } from '../dpop.constants.js';
 import { requireNonceOf } from '../internal/deprecations.js';
 import { DpopOpenApiSecurity } from '../openapi/dpop-openapi.js';
-import type { DpopBoundOptions } from './dpop-context.interface.js';
+import type { DpopBoundOptions } from '../http/dpop-context.interface.js';
 import { DpopGuard } from './dpop.guard.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { DpopContext } from './dpop-context.interface.js';
+import type { DpopContext } from '../http/dpop-context.interface.js';
 import { graphqlRequestOf } from './graphql-request.reader.js';
 
 /**

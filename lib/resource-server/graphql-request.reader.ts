@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { nodeRequest, type HttpRequest } from '../http/dpop-request.js';
-import type { DpopContext } from './dpop-context.interface.js';
+import type { DpopContext } from '../http/dpop-context.interface.js';
 
 /**
  * The HTTP exchange behind a GraphQL operation: what a DPoP proof binds to.

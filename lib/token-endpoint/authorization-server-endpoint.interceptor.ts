@@ -11,34 +11,37 @@ import type { Observable } from 'rxjs';
 import { DPOP_LOGGER_CONTEXT } from '../dpop.constants.js';
 import { DpopConfigurationError } from '../dpop.errors.js';
 import type { DpopProofContext } from '../http/dpop-proof-context.js';
-import { DpopProofStep } from '../http/dpop-proof-step.js';
-import { requestUrl, warnWhenClientChoosesHost, type HttpRequest } from '../http/dpop-request.js';
+import { DpopAuthenticator, type DpopEndpointPolicy } from '../http/dpop-authenticator.js';
+import { writeNonce } from '../http/dpop-http-errors.js';
+import {
+  credentialHeaders,
+  requestFacts,
+  requestUrl,
+  warnWhenClientChoosesHost,
+  type HttpRequest,
+} from '../http/dpop-request.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
-import {
-  endpointRefusal,
-  verifyEndpointProof,
-  type EndpointProofPolicy,
-  type EndpointRequest,
-} from './endpoint-request.js';
+import { endpointRefusal, type EndpointRequest } from './endpoint-request.js';
 
 /**
  * What the token and PAR endpoint interceptors share: their dependencies, the
  * start-up warning about the host, the endpoint's options from its decorator,
- * one call of the shared proof step, and one refusal format (RFC 6749 §5.2).
+ * the request's proof checked by `DpopAuthenticator`, and one refusal format
+ * (RFC 6749 §5.2).
  * A subclass that adds a dependency passes `@InjectDpopOptions() options` and
  * `Reflector` to `super()`.
  * @internal
  */
 @Injectable()
 export abstract class AuthorizationServerEndpointInterceptor<
-  Options extends EndpointProofPolicy,
+  Options extends DpopEndpointPolicy,
 > implements NestInterceptor {
   protected readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
   @Inject(DpopTelemetry) protected readonly telemetry!: DpopTelemetry;
-  @Inject(DpopProofStep) private readonly proofStep!: DpopProofStep;
+  @Inject(DpopAuthenticator) private readonly authenticator!: DpopAuthenticator;
 
   constructor(
     @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
@@ -69,13 +72,19 @@ export abstract class AuthorizationServerEndpointInterceptor<
     return { options, request: http.getRequest<EndpointRequest>(), response: http.getResponse<unknown>() };
   }
 
-  /** The request's proof, checked by the shared step; undefined when there is none and none is required. */
-  protected verifyProof(
+  /**
+   * The request's proof, checked by the authenticator (a fresh `DPoP-Nonce` written when one
+   * is due); undefined when there is none and none is required.
+   */
+  protected async verifyProof(
     request: EndpointRequest,
     response: unknown,
-    policy: EndpointProofPolicy,
+    policy: DpopEndpointPolicy,
   ): Promise<DpopProofContext | undefined> {
-    return verifyEndpointProof(this.proofStep, request, response, (r) => this.getRequestUrl(r), policy);
+    const facts = requestFacts(request, this.getRequestUrl(request), credentialHeaders(request));
+    const { context, nonce } = await this.authenticator.verifyEndpointProof(facts, policy);
+    if (nonce !== undefined) writeNonce(this.adapterHost.httpAdapter, response, nonce);
+    return context;
   }
 
   /** The error to throw for a refusal: RFC 6749 §5.2 JSON, never a challenge. */

@@ -1,15 +1,14 @@
 import { HttpException, type HttpServer, type Logger } from '@nestjs/common';
 import { DpopError, DpopRequestError } from '../dpop.errors.js';
-import { tokenEndpointException, tokenError } from '../http/dpop-http-errors.js';
+import { tokenEndpointException } from '../http/dpop-http-errors.js';
 import type { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { DpopProofContext } from '../http/dpop-proof-context.js';
-import type { DpopProofStep } from '../http/dpop-proof-step.js';
-import { credentialHeaders, type HttpRequest } from '../http/dpop-request.js';
+import type { HttpRequest } from '../http/dpop-request.js';
 import { isObject } from '../internal/json.js';
 
 /**
  * What the token and PAR endpoints share before their own checks: the request's
- * body parameters read the same way, and one call of the shared proof step.
+ * body parameters read the same way, and one refusal format.
  * @internal
  */
 
@@ -33,34 +32,6 @@ export function singleStringParameters<N extends string>(body: unknown, names: r
     }
   }
   return params as EndpointParameters<N>;
-}
-
-/** How an endpoint treats the `DPoP` header. @internal */
-export interface EndpointProofPolicy {
-  /** Demand a server nonce (undefined: the module's `nonce.required`). */
-  readonly requireNonce?: boolean;
-  /** Refuse a request without a proof (`invalid_dpop_proof`). */
-  readonly requireProof: boolean;
-}
-
-/**
- * Runs the shared proof step for an authorization-server endpoint (`htm` POST, `htu`
- * the endpoint, no `ath`): undefined when the request has no proof and none is
- * required, the accepted proof otherwise; refusals are `DpopError`s for
- * `tokenEndpointException`.
- * @internal
- */
-export async function verifyEndpointProof(
-  step: DpopProofStep,
-  request: HttpRequest,
-  response: unknown,
-  url: (request: HttpRequest) => string,
-  policy: EndpointProofPolicy,
-): Promise<DpopProofContext | undefined> {
-  const read = step.read(request, credentialHeaders(request).dpop, url);
-  if (read.proof !== undefined) return step.verify(read, response, { requireNonce: policy.requireNonce });
-  if (policy.requireProof) throw tokenError('invalid_dpop_proof', 'A DPoP proof is required');
-  return undefined;
 }
 
 /**

@@ -1,12 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { DpopConfigurationError } from '../dpop.errors.js';
+import type { HttpRequest } from '../http/dpop-request.js';
+import { existingRequestState, requestState } from '../http/request-state.js';
 
-/** The thumbprint each request that passed `DpopParInterceptor` binds its code to. */
-const bindings = new WeakMap<object, { readonly jkt: string | undefined }>();
-
-/** Records what {@link parJkt} answers for `request`. @internal */
+/** Records what {@link parJkt} answers for `request` (in the request's state). @internal */
 export function setParJkt(request: object, jkt: string | undefined): void {
-  bindings.set(request, Object.freeze({ jkt }));
+  requestState(request as HttpRequest).parJkt = Object.freeze({ jkt });
 }
 
 /**
@@ -20,7 +19,7 @@ export function setParJkt(request: object, jkt: string | undefined): void {
  * @publicApi
  */
 export function parJkt(request: object): string | undefined {
-  const binding = bindings.get(request);
+  const binding = existingRequestState(request as HttpRequest)?.parJkt;
   if (binding === undefined) {
     throw new DpopConfigurationError('parJkt() needs a request handled by an @DpopParEndpoint() route.');
   }

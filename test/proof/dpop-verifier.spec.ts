@@ -719,11 +719,14 @@ describe('DpopVerifierService: batched checks (the guard with yieldToEventLoop)'
     const forged = good!.slice(0, -4) + (good!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     store.calls = 0;
 
-    const answers = [good, replayed, replayed, forged].map((proof) => verifier.verifyNow(proof, request, true));
-    expect(answers.every((answer) => answer instanceof Promise)).toBe(true);
-    expect(store.calls).toBe(0); // nothing checked or recorded yet
-    // the format is still checked at once
-    expect(() => verifier.verifyNow('not a jws', request, true)).toThrow(DpopProofError);
+    const answers = [good, replayed, replayed, forged].map((proof) => verifier.verify(proof, request));
+    expect(store.calls).toBe(0); // nothing checked or recorded yet: the checks wait for the next setImmediate
+    // the format is still checked at once: refused before the batch runs
+    let formatRefused: unknown;
+    verifier.verify('not a jws', request).catch((error: unknown) => (formatRefused = error));
+    await Promise.resolve();
+    expect(formatRefused).toBeInstanceOf(DpopProofError);
+    expect(store.calls).toBe(0);
 
     const outcomes = await Promise.allSettled(answers);
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? 'accepted' : (o.reason as DpopProofError).check))).toEqual([

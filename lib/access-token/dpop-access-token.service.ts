@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash } from 'node:crypto';
-import { DPOP_OPTIONS } from '../../dpop.constants.js';
-import { AccessTokenError, ConfirmationError } from '../../dpop.errors.js';
-import { BoundedCache } from '../../internal/bounded-cache.js';
-import type { ResolvedDpopOptions } from '../../options/resolved-dpop-options.interface.js';
-import { parseConfirmation } from '../../confirmation/confirmation.js';
-import { resolveConfirmation } from '../../confirmation/resolve-confirmation.js';
-import { JkuFetcher } from '../../confirmation/jku-fetcher.js';
+import { DPOP_OPTIONS } from '../dpop.constants.js';
+import { AccessTokenError, ConfirmationError } from '../dpop.errors.js';
+import { BoundedCache } from '../internal/bounded-cache.js';
+import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
+import { parseConfirmation } from '../confirmation/confirmation.js';
+import { resolveConfirmation } from '../confirmation/resolve-confirmation.js';
+import { JkuFetcher } from '../confirmation/jku-fetcher.js';
 import type { AccessTokenClaims } from './access-token.interface.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 

@@ -1,5 +1,5 @@
 import type { JWK, JWTPayload } from 'jose';
-import type { Confirmation } from '../../confirmation/confirmation.js';
+import type { Confirmation } from '../confirmation/confirmation.js';
 
 /** Claims of a verified access token (JWT claims or an introspection response). @publicApi */
 export interface AccessTokenClaims extends JWTPayload {

@@ -1,12 +1,12 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { AccessTokenError, DpopUnavailableError } from '../../dpop.errors.js';
-import { isObject } from '../../internal/json.js';
-import { fetchLimited } from '../../internal/limited-fetch.js';
+import { AccessTokenError, DpopUnavailableError } from '../dpop.errors.js';
+import { isObject } from '../internal/json.js';
+import { fetchLimited } from '../internal/limited-fetch.js';
 import type {
   ResolvedDpopOptions,
   ResolvedIntrospectionAccessTokenOptions,
   ResolvedJwtAccessTokenOptions,
-} from '../../options/resolved-dpop-options.interface.js';
+} from '../options/resolved-dpop-options.interface.js';
 import type { AccessTokenClaims, CustomAccessTokenOptions } from './access-token.interface.js';
 
 /** jose's codes for a key set that could not be had: we cannot tell whether the token is good (503). */

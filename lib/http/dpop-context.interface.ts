@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { DpopProofClaims, DpopProofHeader } from '../proof/dpop-verify.interface.js';
-import type { AccessTokenClaims } from './access-token/access-token.interface.js';
+import type { AccessTokenClaims } from '../access-token/access-token.interface.js';
 
 /**
  * What `DpopGuard` puts on the request (`request.dpop`, or `@Dpop()`). A class
