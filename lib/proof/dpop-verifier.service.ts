@@ -275,11 +275,13 @@ export class DpopVerifierService {
   }
 
   /**
-   * Where nonces are required, a missing, wrong or stale one asks the client
-   * to retry with a fresh nonce (`use_dpop_nonce`). Where they are not, a
-   * nonce that is present must still be one of ours, but no nonce is handed
-   * out: a server that gave a client a nonce may not accept its proofs
-   * without one afterwards (RFC 9449 §11.3).
+   * A missing nonce where nonces are required, and a nonce that is not accepted
+   * (stale, unknown, made with another secret, e.g. before a restart) on any route,
+   * are answered `use_dpop_nonce` with a fresh nonce (RFC 9449 §8: "this same error
+   * code is used when supplying a new nonce value when there was a nonce mismatch").
+   * So a client that kept an old nonce always learns the current one and recovers on
+   * its next try, whether or not the route demands nonces. Checked before the replay
+   * record: such a proof consumes nothing.
    */
   private checkNonce(nonce: unknown, required: boolean): void {
     if (nonce === undefined) {
@@ -289,7 +291,6 @@ export class DpopVerifierService {
       return;
     }
     if (typeof nonce === 'string' && this.nonces.check(nonce)) return;
-    if (!required) throw refuse('nonce', 'DPoP proof nonce is not one this server issued');
     throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is invalid or stale', this.nonces.issue());
   }
 

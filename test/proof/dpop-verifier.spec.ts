@@ -529,13 +529,14 @@ describe('DpopVerifierService: nonces', () => {
     expect(error.nonce).not.toBe(old);
   });
 
-  it('checks a nonce that is present even when nonces are not required (without handing one out), and can be required per request', async () => {
-    const { verifier } = await verifierWith();
+  it('a nonce that is present but not accepted gets use_dpop_nonce and a fresh nonce also where nonces are not required; can be required per request', async () => {
+    const { verifier, nonces, store } = await verifierWith();
     const bad = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }, { claims: { nonce: 'made-up' } });
     const badError = await refusal(verifier.verify(bad, { method: 'GET', url: HTU }));
-    expect(badError.code).toBe('invalid_dpop_proof');
+    expect(badError.code).toBe('use_dpop_nonce');
     expect(badError.check).toBe('nonce');
-    expect(badError.nonce).toBeUndefined();
+    expect(nonces.check(badError.nonce!)).toBe(true);
+    expect(store.size).toBe(0); // refused before the replay record
     const none = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
     expect((await refusal(verifier.verify(none, { method: 'GET', url: HTU, requireNonce: true }))).code).toBe(
       'use_dpop_nonce',
