@@ -13,6 +13,7 @@ import {
 import { SampleConfig } from '../sample.config.js';
 import { sampleClients, type SampleClient } from './clients.js';
 import { sha256 } from './keys.service.js';
+import { REPEATED_PARAMETER } from './params.js';
 import { AuthorizationCode, PushedAuthorizationRequest } from './oauth.entities.js';
 import { REQUEST_URI_PREFIX } from './par.controller.js';
 import { ACCESS_TOKEN_LIFETIME, TokensService } from './tokens.service.js';
@@ -50,7 +51,7 @@ export class AuthorizeController {
     let repeated = Object.entries((input ?? {}) as Record<string, unknown>).find(([, v]) => typeof v !== 'string');
     let pushed: Pushed | undefined;
     if ('request_uri' in query) {
-      if (repeated) throw badRequest('invalid_request', `${repeated[0]} must be given once`);
+      if (repeated) throw badRequest('invalid_request', REPEATED_PARAMETER);
       ({ query, pushed } = await this.usePushedRequest(query));
       repeated = undefined;
     }
@@ -68,7 +69,7 @@ export class AuthorizeController {
       params: { ...params, state: query.state, iss: this.config.issuer },
     });
     try {
-      if (repeated) throw new AuthorizationRequestError('invalid_request', `${repeated[0]} must be given once`);
+      if (repeated) throw new AuthorizationRequestError('invalid_request', REPEATED_PARAMETER);
       if (client.requirePushedAuthorizationRequests && !pushed) {
         throw new AuthorizationRequestError('invalid_request', 'This client must push its authorization requests');
       }

@@ -307,6 +307,43 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
       expect(location.searchParams.get('state')).toBe('s');
     });
 
+    it('a repeated parameter whose name carries CR/LF and quotes: a fixed description, nothing of the name', async () => {
+      const evil = encodeURIComponent('x"\r\nSet-Cookie: a=b');
+      /** RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E. */
+      const fixedText = (description: unknown) => {
+        expect(typeof description).toBe('string');
+        expect(description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+        expect(description).not.toMatch(/Set-Cookie|x"/);
+      };
+      const form = `grant_type=client_credentials&${evil}=1&${evil}=2`;
+      const basicAuth = { authorization: basic('demo-service', 'demo-service-secret') };
+      for (const path of ['/token', '/par']) {
+        const res = await fetch(`${issuer}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...basicAuth },
+          body: form,
+        });
+        expect(res.status, path).toBe(400);
+        const body = (await res.json()) as { error: string; error_description: string };
+        expect(body.error, path).toBe('invalid_request');
+        fixedText(body.error_description);
+      }
+      // /authorize with a known client and redirect_uri: the error goes back on the redirect
+      const url = new URL(as.authorization_endpoint!);
+      url.search = `response_type=code&client_id=demo-spa&redirect_uri=${encodeURIComponent(redirectUri)}&${evil}=1&${evil}=2&state=s`;
+      const redirected = await fetch(url, { redirect: 'manual' });
+      const location = new URL(redirected.headers.get('location')!);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      fixedText(location.searchParams.get('error_description'));
+      // with request_uri: a 400 answered directly
+      url.search = `client_id=demo-spa&request_uri=urn:x&${evil}=1&${evil}=2`;
+      const direct = await fetch(url, { redirect: 'manual' });
+      expect(direct.status).toBe(400);
+      const text = await direct.text();
+      expect(text).not.toMatch(/Set-Cookie|x"/);
+      expect(direct.headers.get('set-cookie')).toBeNull();
+    });
+
     it('demo-spa gets tokens from /authorize only bound to a key (dpop_jkt)', async () => {
       const { res } = await authorize({ response_type: 'token', scope: 'api' });
       expect(res.status).toBe(302);
