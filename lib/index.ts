@@ -79,6 +79,7 @@ export { parJkt, DpopParJkt } from './token-endpoint/par-jkt.js';
 
 // Storage
 export { DpopStore } from './storage/dpop-store.js';
+export type { ProofRecord } from './proof/proof-replay-store.js';
 export { MemoryDpopStore, type MemoryDpopStoreOptions } from './storage/memory-dpop.store.js';
 export { hashRefreshToken, type RefreshTokenBinding } from './storage/refresh-token-binding.js';
 

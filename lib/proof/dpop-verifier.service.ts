@@ -12,9 +12,9 @@ import type { DpopProofClaims, DpopProofHeader, DpopVerifyRequest, DpopVerifyRes
 import { normalizeHtu, stripQueryAndFragment } from './htu.js';
 import { MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS, publicKeyOf } from './jwk-policy.js';
 import { jwkThumbprint } from './jwk-thumbprint.js';
-import { PROOF_REPLAY_STORE, type ProofReplayStore } from './proof-replay-store.js';
+import { ProofBatch, type CheckedProof } from './proof-batch.js';
+import { PROOF_REPLAY_STORE, type ProofRecord, type ProofReplayStore } from './proof-replay-store.js';
 import { signatureCheck, type SignatureCheck } from './signature.js';
-import { NextTurnBatch } from '../internal/next-turn-batch.js';
 
 /** One base64url segment: a compact JWS's protected header. */
 const HEADER_SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -54,8 +54,8 @@ export class DpopVerifierService {
   private readonly htus: BoundedCache<string, string | null>;
   /** See {@link scratch}. */
   private bytes = Buffer.allocUnsafe(2048);
-  /** The checks a guard asked for in this event-loop turn (`yieldToEventLoop`). */
-  private readonly batch = new NextTurnBatch();
+  /** The checks of returning clients asked for in this event-loop turn (`yieldToEventLoop`). */
+  private readonly batch = new ProofBatch<DpopVerifyResult>((records) => this.rememberAll(records));
   private lastStoreFailureLog = 0;
   private suppressedStoreFailures = 0;
 
@@ -101,21 +101,43 @@ export class DpopVerifierService {
       const key = this.keys.get(headerSegment);
       if (!key) {
         if (!HEADER_SEGMENT.test(headerSegment)) throw notCompactJws();
-        return this.loadKey(headerSegment).then((loaded) => this.check(loaded, proof, request));
+        return this.loadKey(headerSegment).then((loaded) => this.checkAndRecord(loaded, proof, request));
       }
-      if (this.options.yieldToEventLoop) return this.batch.add(() => this.check(key, proof, request));
-      return Promise.resolve(this.check(key, proof, request));
+      if (this.options.yieldToEventLoop) {
+        return this.batch
+          .add(() => this.check(key, proof, request))
+          .then(({ result, fresh }) => this.recorded(fresh, result));
+      }
+      return Promise.resolve(this.checkAndRecord(key, proof, request));
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
   /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */
-  private check(
+  private checkAndRecord(
     key: KeyEntry,
     proof: string,
     request: DpopVerifyRequest,
   ): DpopVerifyResult | Promise<DpopVerifyResult> {
+    const { result, record } = this.check(key, proof, request);
+    let fresh: boolean | Promise<boolean>;
+    try {
+      fresh = this.store.rememberProof(record.key, record.expiresAt);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
+    if (typeof fresh === 'boolean') return this.recorded(fresh, result);
+    return fresh.then(
+      (answer) => this.recorded(answer, result),
+      (error: unknown) => {
+        throw this.storeFailed(error);
+      },
+    );
+  }
+
+  /** Every check after the header's: the result and its replay record, not yet written; a refusal is thrown. */
+  private check(key: KeyEntry, proof: string, request: DpopVerifyRequest): CheckedProof<DpopVerifyResult> {
     const headerEnd = proof.indexOf('.');
     const signingInputEnd = proof.indexOf('.', headerEnd + 1);
     // The proof is ASCII (three base64url segments) and at most maxProofLength long: the signing input fits the bytes buffer.
@@ -134,22 +156,26 @@ export class DpopVerifierService {
     if (request.jkt !== undefined && request.jkt !== key.jkt) {
       throw refuse('key_binding', 'DPoP proof key does not match the key the token is bound to');
     }
-    const result: DpopVerifyResult = { jkt: key.jkt, jwk: key.jwk, header: key.header, claims };
-    const id = this.replayKey(key.jkt, claims.jti);
-    const expiresAt = Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000);
-    let fresh: boolean | Promise<boolean>;
-    try {
-      fresh = this.store.rememberProof(id, expiresAt);
-    } catch (error) {
-      throw this.storeFailed(error);
-    }
-    if (typeof fresh === 'boolean') return this.recorded(fresh, result);
-    return fresh.then(
-      (answer) => this.recorded(answer, result),
-      (error: unknown) => {
-        throw this.storeFailed(error);
+    return {
+      result: { jkt: key.jkt, jwk: key.jwk, header: key.header, claims },
+      record: {
+        key: this.replayKey(key.jkt, claims.jti),
+        expiresAt: Math.ceil((claims.iat + this.options.maxProofAge + 1) * 1000),
       },
-    );
+    };
+  }
+
+  /** The records of one batch, in one call of the store; a store failure refuses them all (503). */
+  private rememberAll(records: readonly ProofRecord[]): Promise<boolean[]> {
+    let answers: Promise<boolean[]>;
+    try {
+      answers = this.store.rememberProofs(records);
+    } catch (error) {
+      return Promise.reject(this.storeFailed(error));
+    }
+    return answers.catch((error: unknown) => {
+      throw this.storeFailed(error);
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ProofRecord } from '../proof/proof-replay-store.js';
 import type { RefreshTokenBinding } from './refresh-token-binding.js';
 
 /**
@@ -20,6 +21,22 @@ export abstract class DpopStore {
    * @param expiresAt when the record may be forgotten, in ms since the epoch
    */
   abstract rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean;
+
+  /**
+   * Records several proofs at once, with the same answers as {@link rememberProof}
+   * called for each in order (a key given twice: `true`, then `false`). The verifier
+   * calls it with the records of one event-loop turn's batch of checks (the module
+   * option `yieldToEventLoop`). This default calls `rememberProof` for each; override it
+   * where one call is cheaper than many (one transaction, one script). Reject when the
+   * records cannot be answered: every proof of the batch is then refused (fail closed).
+   */
+  rememberProofs(records: readonly ProofRecord[]): Promise<boolean[]> {
+    try {
+      return Promise.all(records.map((record) => this.rememberProof(record.key, record.expiresAt)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
 
   /** Stores (or replaces) the key binding of a refresh token. */
   abstract saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void>;

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { RedisDpopStore, type RedisClientLike } from '../../lib/storage/redis/index.js';
 import {
   admin,
@@ -43,11 +42,9 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])(
       }
       return new RedisDpopStore(client, { keyPrefix: prefix });
     }
-    /** `rememberProof` for each key, asked for from the jobs of one NextTurnBatch, as the guard's checks do. */
-    const inOneBatch = (store: RedisDpopStore, keys: string[], ttlMs = 60_000) => {
-      const batch = new NextTurnBatch();
-      return Promise.all(keys.map((key) => batch.add(() => store.rememberProof(key, Date.now() + ttlMs))));
-    };
+    /** The records of one batch of checks in one `rememberProofs` call, as the verifier makes it. */
+    const inOneBatch = (store: RedisDpopStore, keys: string[], ttlMs = 60_000) =>
+      store.rememberProofs(keys.map((key) => ({ key, expiresAt: Date.now() + ttlMs })));
     const fresh = () => replayKey('batch', randomUUID());
 
     beforeAll(async () => {
@@ -137,9 +134,8 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])(
       const fresh = () => replayKey('single', randomUUID());
       for (let round = 0; round < 3; round++) {
         const [a, b, c] = [fresh(), fresh(), fresh()];
-        const batch = new NextTurnBatch();
-        const answers = await Promise.all(
-          [a, b, c, a].map((key) => batch.add(() => store.rememberProof(key, Date.now() + 10_000))),
+        const answers = await store.rememberProofs(
+          [a, b, c, a].map((key) => ({ key, expiresAt: Date.now() + 10_000 })),
         );
         expect(answers).toEqual([true, true, true, false]);
       }

@@ -6,7 +6,6 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DpopStore } from '../../lib/index.js';
-import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { RedisDpopStore, type RedisClientLike } from '../../lib/storage/redis/index.js';
 import {
   freePort,
@@ -116,13 +115,11 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('Redis Cluster (3 primaries) t
       const keys = Array.from({ length: 30 }, (_, i) =>
         createHash('sha256').update(`batch-${i}-${Date.now()}`).digest('base64url'),
       );
-      const batch = new NextTurnBatch();
-      const answers = await Promise.all(
-        [...keys, keys[0]!, keys[17]!].map((key) => batch.add(() => store.rememberProof(key, Date.now() + 10_000))),
+      const answers = await store.rememberProofs(
+        [...keys, keys[0]!, keys[17]!].map((key) => ({ key, expiresAt: Date.now() + 10_000 })),
       );
       expect(answers).toEqual([...keys.map(() => true), false, false]);
-      const again = new NextTurnBatch();
-      expect(await again.add(() => store.rememberProof(keys[5]!, Date.now() + 10_000))).toBe(false);
+      expect(await store.rememberProofs([{ key: keys[5]!, expiresAt: Date.now() + 10_000 }])).toEqual([false]);
     } finally {
       await connection.close();
     }

@@ -11,7 +11,6 @@ import {
   type TypeOrmDpopStoreOptions,
 } from '../../lib/storage/typeorm/index.js';
 import { SqliteReplayWriter, type SqliteConnection } from '../../lib/storage/typeorm/sqlite-replay-writer.js';
-import { NextTurnBatch } from '../../lib/internal/next-turn-batch.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { typeormCases, typeormHarness } from '../helpers/typeorm-harness.js';
 
@@ -102,19 +101,33 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
       expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(false); // a replay in a later turn
     }));
 
-  it("group commit: the records of the guard's batch of checks are committed as the batch ends, not a turn later", () =>
+  it("rememberProofs: a batch's records are committed at once, in one transaction, a key twice answered as a replay", () =>
     withStore({}, async (store) => {
-      const batch = new NextTurnBatch();
       const ids = [key('batcha'), key('batchb'), key('batchc')];
-      const order: string[] = [];
-      const answers = ids.map((id) => batch.add(() => store.rememberProof(id, Date.now() + 60_000)));
-      // queued after the batch's setImmediate: it runs right after the batch, on the same turn
-      const sameTurn = new Promise((resolve) => setImmediate(resolve)).then(() =>
-        order.push(`same turn: ${ids.map(committedRows).join('')}`),
+      const answers = store.rememberProofs(
+        [...ids, ids[1]!].map((id) => ({ key: id, expiresAt: Date.now() + 60_000 })),
       );
-      const answered = Promise.all(answers).then((accepted) => order.push(`answered ${accepted.join()}`));
-      await Promise.all([sameTurn, answered]);
-      expect(order).toEqual(['answered true,true,true', 'same turn: 111']);
+      // committed before the call returned, not a loop turn later
+      expect(ids.map(committedRows).join('')).toBe('111');
+      expect(await answers).toEqual([true, true, true, false]);
+      const again = await store.rememberProofs([{ key: ids[0]!, expiresAt: Date.now() + 60_000 }]);
+      expect(again).toEqual([false]);
+    }));
+
+  it('rememberProofs: a failed transaction refuses the whole batch and records none of it', () =>
+    withStore({}, async (store) => {
+      const ids = [key('bfaila'), key('bfailb')];
+      expect(await store.rememberProof(key('bfailwarm'), Date.now() + 60_000)).toBe(true); // statements prepared
+      await store.dataSource.query('ALTER TABLE dpop_replay_record RENAME TO dpop_replay_record_away');
+      await expect(
+        store.rememberProofs(ids.map((id) => ({ key: id, expiresAt: Date.now() + 60_000 }))),
+      ).rejects.toThrow();
+      await store.dataSource.query('ALTER TABLE dpop_replay_record_away RENAME TO dpop_replay_record');
+      expect(ids.map(committedRows).join('')).toBe('00');
+      expect(await store.rememberProofs(ids.map((id) => ({ key: id, expiresAt: Date.now() + 60_000 })))).toEqual([
+        true,
+        true,
+      ]);
     }));
 
   it('group commit: a failed transaction refuses every insert of its turn; the next turn works again', () =>

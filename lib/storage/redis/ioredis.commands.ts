@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { NextTurnBatch } from '../../internal/next-turn-batch.js';
 import { notReady, type IoRedisClientLike, type RedisCommands } from './redis-client.js';
 
 /** `SET key 1 NX PX ttl` for every key, in one call: 1 where the key was set, 0 where it was there already. */
@@ -37,8 +36,8 @@ interface IoRedisMethods {
  * timeout option, so the store bounds every call itself; commands are sent only while the
  * client is `ready`, so none pile up in its offline queue during an outage.
  *
- * On a single node or Sentinel, the replay records asked for by one batch of the guard's checks
- * (`yieldToEventLoop`) go to Redis as one script that runs `SET key 1 NX PX ttl` for each key:
+ * On a single node or Sentinel, the replay records of one batch of checks (`setEachIfAbsent`, from
+ * `RedisDpopStore.rememberProofs`) go to Redis as one script that runs `SET key 1 NX PX ttl` for each key:
  * ioredis costs several µs of CPU per command, so one command for the batch instead of one per
  * proof. Where scripts are not possible (`NOPERM`, no `EVALSHA`, a server in cluster mode: `CROSSSLOT`),
  * it sends the SETs one by one from then on. On a Cluster client, keys of one script would have to share a
@@ -49,7 +48,6 @@ export class IoRedisCommands implements RedisCommands {
   private readonly commands: IoRedisMethods;
   /** Whether replay records asked for together are sent as one script. */
   private scripts: boolean;
-  private waiting: { keys: string[]; ttls: number[]; settle: ((set: boolean | Error) => void)[] } | undefined;
 
   constructor(private readonly client: IoRedisClientLike) {
     this.commands = client as unknown as IoRedisMethods;
@@ -57,16 +55,16 @@ export class IoRedisCommands implements RedisCommands {
   }
 
   setIfAbsent(key: string, ttlMs: number): Promise<boolean> {
-    this.ready();
-    if (this.scripts && (this.waiting || NextTurnBatch.atEndOfRunningBatch(this.sendWaiting))) {
-      const waiting = (this.waiting ??= { keys: [], ttls: [], settle: [] });
-      return new Promise<boolean>((resolve, reject) => {
-        waiting.keys.push(key);
-        waiting.ttls.push(ttlMs);
-        waiting.settle.push((set) => (typeof set === 'boolean' ? resolve(set) : reject(set)));
-      });
-    }
     return this.setOne(key, ttlMs);
+  }
+
+  /** Scripts of at most SCRIPT_MAX_KEYS keys (a SET per key where scripts are not possible, or for one key). */
+  setEachIfAbsent(keys: readonly string[], ttlsMs: readonly number[]): Promise<boolean[]> {
+    const parts: Promise<boolean[]>[] = [];
+    for (let from = 0; from < keys.length; from += SCRIPT_MAX_KEYS) {
+      parts.push(this.send(keys.slice(from, from + SCRIPT_MAX_KEYS), ttlsMs.slice(from, from + SCRIPT_MAX_KEYS)));
+    }
+    return Promise.all(parts).then((answers) => answers.flat());
   }
 
   private async setOne(key: string, ttlMs: number): Promise<boolean> {
@@ -77,44 +75,22 @@ export class IoRedisCommands implements RedisCommands {
     throw new Error('RedisDpopStore: unexpected reply to SET NX');
   }
 
-  /** Sends the records of the batch that has just run: scripts of at most SCRIPT_MAX_KEYS keys, or one SET for one. */
-  private readonly sendWaiting = (): void => {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (!waiting) return;
-    for (let from = 0; from < waiting.keys.length; from += SCRIPT_MAX_KEYS) {
-      const to = from + SCRIPT_MAX_KEYS;
-      this.send(waiting.keys.slice(from, to), waiting.ttls.slice(from, to), waiting.settle.slice(from, to));
-    }
-  };
-
-  private send(keys: string[], ttls: number[], settle: ((set: boolean | Error) => void)[]): void {
-    const each = (): void => {
-      keys.forEach((key, i) =>
-        this.setOne(key, ttls[i]!).then(
-          (set) => settle[i]!(set),
-          (error: unknown) => settle[i]!(error as Error),
-        ),
-      );
-    };
+  private async send(keys: string[], ttls: number[]): Promise<boolean[]> {
+    const each = () => Promise.all(keys.map((key, i) => this.setOne(key, ttls[i]!)));
     if (keys.length === 1 || !this.scripts) return each();
-    this.runScript(keys, ttls).then(
-      (reply) => {
-        if (!Array.isArray(reply) || reply.length !== keys.length || !reply.every((n) => n === 0 || n === 1)) {
-          const error = new Error('RedisDpopStore: unexpected reply to the SET NX script');
-          for (const answer of settle) answer(error);
-        } else for (let i = 0; i < settle.length; i++) settle[i]!(reply[i] === 1);
-      },
-      (error: unknown) => {
-        const message = (error as Error | undefined)?.message ?? '';
-        if (!SCRIPT_NOT_RUN.test(message)) {
-          for (const answer of settle) answer(error as Error);
-          return;
-        }
-        if (!message.startsWith('NOSCRIPT')) this.scripts = false; // not possible here: a SET per key from now on
-        each();
-      },
-    );
+    let reply: unknown;
+    try {
+      reply = await this.runScript(keys, ttls);
+    } catch (error) {
+      const message = (error as Error | undefined)?.message ?? '';
+      if (!SCRIPT_NOT_RUN.test(message)) throw error;
+      if (!message.startsWith('NOSCRIPT')) this.scripts = false; // not possible here: a SET per key from now on
+      return each();
+    }
+    if (!Array.isArray(reply) || reply.length !== keys.length || !reply.every((n) => n === 0 || n === 1)) {
+      throw new Error('RedisDpopStore: unexpected reply to the SET NX script');
+    }
+    return reply.map((n) => n === 1);
   }
 
   /** EVALSHA, or EVAL when Redis does not hold the script (yet, or any more: a restart, SCRIPT FLUSH). */

@@ -36,6 +36,11 @@ export class NodeRedisCommands implements RedisCommands {
     throw new Error('RedisDpopStore: unexpected reply to SET NX');
   }
 
+  /** A SET per key: node-redis pipelines the commands of one tick into one write. */
+  setEachIfAbsent(keys: readonly string[], ttlsMs: readonly number[]): Promise<boolean[]> {
+    return Promise.all(keys.map((key, i) => this.setIfAbsent(key, ttlsMs[i]!)));
+  }
+
   async setWithTtl(key: string, value: string, ttlMs: number): Promise<void> {
     this.ready();
     const reply = await this.commands.set(key, value, { expiration: { type: 'PX', value: ttlMs } });

@@ -41,6 +41,8 @@ export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
 export interface RedisCommands {
   /** `SET key 1 NX PX ttl`: true when the key was set, false when it existed. */
   setIfAbsent(key: string, ttlMs: number): Promise<boolean>;
+  /** `setIfAbsent` for each key (ttls in the same order), answered together. */
+  setEachIfAbsent(keys: readonly string[], ttlsMs: readonly number[]): Promise<boolean[]>;
   /** `SET key value PX ttl`. */
   setWithTtl(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;

@@ -4,6 +4,7 @@ import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { IoRedisCommands } from './ioredis.commands.js';
 import { NodeRedisCommands } from './node-redis.commands.js';
 import { isIoRedis, isNodeRedis, type RedisClientLike, type RedisCommands } from './redis-client.js';
+import type { ProofRecord } from '../../proof/proof-replay-store.js';
 import { FixedTimeouts } from './fixed-timeouts.js';
 import { connectRedis, type RedisClientLibrary } from './redis-connect.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
@@ -132,6 +133,23 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
       return Promise.reject(new Error('RedisDpopStore: malformed replay key'));
     }
     return this.bounded(() => this.commands.setIfAbsent(`${this.prefix}proof:${key}`, this.ttl(expiresAt)));
+  }
+
+  /**
+   * A batch's records as one command, bounded like every other: on ioredis (single node, Sentinel) one script
+   * of `SET NX PX` per key; on node-redis and a Cluster a `SET` per key, pipelined by the client.
+   */
+  override rememberProofs(records: readonly ProofRecord[]): Promise<boolean[]> {
+    const keys: string[] = [];
+    const ttls: number[] = [];
+    for (const { key, expiresAt } of records) {
+      if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt)) {
+        return Promise.reject(new Error('RedisDpopStore: malformed replay key'));
+      }
+      keys.push(`${this.prefix}proof:${key}`);
+      ttls.push(this.ttl(expiresAt));
+    }
+    return this.bounded(() => this.commands.setEachIfAbsent(keys, ttls));
   }
 
   async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {

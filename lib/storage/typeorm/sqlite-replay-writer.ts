@@ -1,4 +1,4 @@
-import { NextTurnBatch } from '../../internal/next-turn-batch.js';
+import type { ProofRecord } from '../../proof/proof-replay-store.js';
 
 interface SqliteStatement {
   run(...parameters: unknown[]): { changes: number };
@@ -28,9 +28,10 @@ const emptyBatch = (): Batch => ({ keys: new Set(), expiries: [], settle: [] });
  * The replay insert-if-absent on a better-sqlite3 connection, as a prepared statement run straight on the
  * driver (TypeORM keeps the schema and the connection). Two ways to commit:
  *
- * - **Group commit** (the default): the inserts asked for in one event-loop turn are written on the next
- *   `setImmediate` (or, for the guard's batch of checks, `yieldToEventLoop`, as soon as the batch ends) in one
- *   transaction (`BEGIN`, the inserts, `COMMIT`, all in one synchronous step, so no
+ * - **A batch's records** (`rememberAll`, the verifier's batch of checks with `yieldToEventLoop`): written at
+ *   once, in one transaction.
+ * - **Group commit** (the default for single records): the inserts asked for in one event-loop turn are written
+ *   on the next `setImmediate` in one transaction (`BEGIN`, the inserts, `COMMIT`, all in one synchronous step, so no
  *   other statement of the app can fall inside it and the write lock is held for microseconds). Each answer
  *   comes after that COMMIT: `true` for a new key, `false` for a replay; if the transaction fails, every
  *   insert of the turn is refused. A key asked for twice in one turn is a replay at once.
@@ -65,21 +66,25 @@ export class SqliteReplayWriter {
   /** `true`: the key is new and recorded; `false`: a replay. Throws or rejects on a database error. */
   remember(key: string, expiresAt: number): boolean | Promise<boolean> {
     const connection = this.prepared();
-    if (!this.groupCommit && !connection.inTransaction && !this.stuck && this.batch.keys.size === 0) {
-      return this.insert.run(key, expiresAt).changes === 1;
+    if (!this.groupCommit && this.canWriteNow(connection)) return this.insert.run(key, expiresAt).changes === 1;
+    return this.queue(key, expiresAt);
+  }
+
+  /** The records of one batch in one transaction, now; queued behind an app transaction or pending inserts. */
+  rememberAll(records: readonly ProofRecord[]): Promise<boolean[]> {
+    try {
+      if (this.canWriteNow(this.prepared())) {
+        return Promise.resolve(
+          this.write(
+            records.map((r) => r.key),
+            records.map((r) => r.expiresAt),
+          ),
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    // group commit, or waiting for an app transaction to end (one poller for all the waiting inserts)
-    const batch = this.batch;
-    if (batch.keys.has(key)) return false;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      if (!NextTurnBatch.atEndOfRunningBatch(this.scheduledFlush)) setImmediate(this.scheduledFlush);
-    }
-    return new Promise<boolean>((resolve, reject) => {
-      batch.keys.add(key);
-      batch.expiries.push(expiresAt);
-      batch.settle.push((accepted) => (typeof accepted === 'boolean' ? resolve(accepted) : reject(accepted)));
-    });
+    return Promise.all(records.map((record) => this.queue(record.key, record.expiresAt)));
   }
 
   /** Writes the pending inserts now, in one transaction, and answers them. */
@@ -99,18 +104,48 @@ export class SqliteReplayWriter {
     if (connection.inTransaction) return this.retryAfterAppTransaction();
     this.batch = emptyBatch();
     this.waitingSince = 0;
-    const accepted: boolean[] = [];
+    let accepted: boolean[];
     try {
-      this.begin.run();
-      let i = 0;
-      for (const key of batch.keys) accepted.push(this.insert.run(key, batch.expiries[i++]).changes === 1);
-      this.commit.run();
+      accepted = this.write([...batch.keys], batch.expiries);
     } catch (error) {
-      this.rollbackQuietly();
       for (const settle of batch.settle) settle(error as Error);
       return;
     }
     for (let i = 0; i < batch.settle.length; i++) batch.settle[i]!(accepted[i]!);
+  }
+
+  /** No app transaction open, no failed ROLLBACK, nothing queued before: a write now keeps the order. */
+  private canWriteNow(connection: SqliteConnection): boolean {
+    return !connection.inTransaction && !this.stuck && this.batch.keys.size === 0;
+  }
+
+  /** BEGIN, the inserts, COMMIT, in one synchronous step; rolled back and thrown on any failure. */
+  private write(keys: readonly string[], expiries: readonly number[]): boolean[] {
+    const accepted: boolean[] = [];
+    try {
+      this.begin.run();
+      for (let i = 0; i < keys.length; i++) accepted.push(this.insert.run(keys[i], expiries[i]).changes === 1);
+      this.commit.run();
+    } catch (error) {
+      this.rollbackQuietly();
+      throw error;
+    }
+    return accepted;
+  }
+
+  /** Adds an insert to the next commit (group commit, or waiting for an app transaction to end). */
+  private queue(key: string, expiresAt: number): boolean | Promise<boolean> {
+    const batch = this.batch;
+    if (batch.keys.has(key)) return false; // asked for twice before the commit: a replay at once
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.scheduledFlush);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      batch.keys.add(key);
+      batch.expiries.push(expiresAt);
+      batch.settle.push((accepted) => (typeof accepted === 'boolean' ? resolve(accepted) : reject(accepted)));
+    });
   }
 
   private readonly scheduledFlush = () => this.flush();

@@ -7,6 +7,7 @@ import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
 import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
+import type { ProofRecord } from '../../proof/proof-replay-store.js';
 import { SqliteReplayWriter, type SqliteConnection } from './sqlite-replay-writer.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 
@@ -188,6 +189,21 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+  }
+
+  /**
+   * A batch's records: on better-sqlite3 in one transaction, at once; on other databases one insert each
+   * (what {@link rememberProof} does). A database error rejects (every proof of the batch is refused).
+   */
+  override rememberProofs(records: readonly ProofRecord[]): Promise<boolean[]> {
+    this.statements();
+    if (!this.sqlite) return super.rememberProofs(records);
+    for (const { key, expiresAt } of records) {
+      if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt)) {
+        return Promise.reject(new Error('TypeOrmDpopStore: malformed replay key'));
+      }
+    }
+    return this.sqlite.rememberAll(records);
   }
 
   async saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {
