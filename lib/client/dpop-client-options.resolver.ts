@@ -25,6 +25,7 @@ export interface ResolvedDpopClientOptions {
   readonly authorizationServerTimeoutMs: number;
   readonly maxNonceOrigins: number;
   readonly allowInsecureRequests: boolean;
+  readonly followCrossOriginRedirects: boolean;
   readonly fetch: typeof fetch;
 }
 
@@ -41,6 +42,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'authorizationServerTimeoutMs',
   'maxNonceOrigins',
   'allowInsecureRequests',
+  'followCrossOriginRedirects',
   'fetch',
 ]);
 
@@ -158,6 +160,9 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
   }
   const key = options.key ?? DPOP_CLIENT_DEFAULTS.key;
   checkKey(key);
+  const followCrossOriginRedirects =
+    options.followCrossOriginRedirects ?? DPOP_CLIENT_DEFAULTS.followCrossOriginRedirects;
+  if (typeof followCrossOriginRedirects !== 'boolean') fail('option "followCrossOriginRedirects" must be a boolean.');
   const fetchFunction = options.fetch ?? globalThis.fetch;
   if (typeof fetchFunction !== 'function') fail('option "fetch" must be a fetch function.');
   return {
@@ -187,6 +192,7 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
     ),
     maxNonceOrigins: nonNegative('maxNonceOrigins', options.maxNonceOrigins, DPOP_CLIENT_DEFAULTS.maxNonceOrigins, 1),
     allowInsecureRequests,
+    followCrossOriginRedirects,
     fetch: fetchFunction,
   };
 }

@@ -10,4 +10,5 @@ export const DPOP_CLIENT_DEFAULTS = {
   authorizationServerTimeoutMs: 10_000,
   maxNonceOrigins: 1_000,
   allowInsecureRequests: false,
+  followCrossOriginRedirects: false,
 } as const;

@@ -5,6 +5,7 @@
  * - `token_request_failed`: the token endpoint answered with an error (`oauthError`, `status`).
  * - `invalid_token_response`: the token response was not a valid DPoP token response.
  * - `signing_failed`: the DPoP key could not sign a proof (e.g. the KMS `sign` callback threw).
+ * - `too_many_redirects`: an API redirected one call more than 20 times.
  * @publicApi
  */
 export type DpopClientErrorCode =
@@ -12,7 +13,8 @@ export type DpopClientErrorCode =
   | 'discovery_failed'
   | 'token_request_failed'
   | 'invalid_token_response'
-  | 'signing_failed';
+  | 'signing_failed'
+  | 'too_many_redirects';
 
 /**
  * A typed failure of the DPoP client. The message names the endpoint and

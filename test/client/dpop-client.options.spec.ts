@@ -62,6 +62,11 @@ describe('DpopClientModule options are checked at start-up', () => {
     ['zero timeout', { authorizationServerTimeoutMs: 0 }, /"authorizationServerTimeoutMs"/],
     ['bad resource', { token: { resource: 'not a url' } }, /"token.resource"/],
     ['bad discovery', { discovery: 'webfinger' }, /"discovery"/],
+    [
+      'non-boolean redirect option',
+      { followCrossOriginRedirects: 'yes' },
+      /"followCrossOriginRedirects" must be a boolean/,
+    ],
     ['unknown option (a typo)', { tokenEndpiont: 'https://as.example.com/token' }, /option "tokenEndpiont" is unknown/],
   ])('%s → DpopClientConfigurationError naming the option', async (_name, override, message) => {
     const error = await boot({ ...valid, ...override } as DpopClientModuleOptions).catch((caught: unknown) => caught);
