@@ -24,6 +24,7 @@ export interface ResolvedDpopClientOptions {
   readonly defaultTokenLifetimeSeconds: number;
   readonly authorizationServerTimeoutMs: number;
   readonly maxNonceOrigins: number;
+  readonly maxTokenResponseBytes: number;
   readonly allowInsecureRequests: boolean;
   readonly followCrossOriginRedirects: boolean;
   readonly fetch: typeof fetch;
@@ -41,6 +42,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'defaultTokenLifetimeSeconds',
   'authorizationServerTimeoutMs',
   'maxNonceOrigins',
+  'maxTokenResponseBytes',
   'allowInsecureRequests',
   'followCrossOriginRedirects',
   'fetch',
@@ -191,6 +193,12 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
       1,
     ),
     maxNonceOrigins: nonNegative('maxNonceOrigins', options.maxNonceOrigins, DPOP_CLIENT_DEFAULTS.maxNonceOrigins, 1),
+    maxTokenResponseBytes: nonNegative(
+      'maxTokenResponseBytes',
+      options.maxTokenResponseBytes,
+      DPOP_CLIENT_DEFAULTS.maxTokenResponseBytes,
+      1,
+    ),
     allowInsecureRequests,
     followCrossOriginRedirects,
     fetch: fetchFunction,

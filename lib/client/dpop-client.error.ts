@@ -3,7 +3,9 @@
  * - `authorization_server_unreachable`: discovery or the token request did not get an answer (network, timeout).
  * - `discovery_failed`: the issuer's metadata could not be read or was invalid.
  * - `token_request_failed`: the token endpoint answered with an error (`oauthError`, `status`).
- * - `invalid_token_response`: the token response was not a valid DPoP token response.
+ * - `invalid_token_response`: the token response was not a valid DPoP token response (e.g. the access
+ *   token is not an RFC 6750 token68); the token in it is not used.
+ * - `token_response_too_large`: the token endpoint's response was larger than `maxTokenResponseBytes`.
  * - `signing_failed`: the DPoP key could not sign a proof (e.g. the KMS `sign` callback threw).
  * - `too_many_redirects`: an API redirected one call more than 20 times.
  * @publicApi
@@ -13,6 +15,7 @@ export type DpopClientErrorCode =
   | 'discovery_failed'
   | 'token_request_failed'
   | 'invalid_token_response'
+  | 'token_response_too_large'
   | 'signing_failed'
   | 'too_many_redirects';
 

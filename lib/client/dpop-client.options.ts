@@ -147,6 +147,12 @@ export interface DpopClientModuleOptions {
    */
   authorizationServerTimeoutMs?: number;
   /**
+   * Largest token endpoint response read, in bytes (counted as it arrives);
+   * a larger one fails with `token_response_too_large`.
+   * @default 65536 (64 KiB)
+   */
+  maxTokenResponseBytes?: number;
+  /**
    * How many origins' `DPoP-Nonce` values are remembered (oldest forgotten first).
    * @default 1000
    */

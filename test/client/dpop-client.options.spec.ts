@@ -60,6 +60,11 @@ describe('DpopClientModule options are checked at start-up', () => {
     ['bad alg', { key: { generate: 'HS256' } }, /"key.generate" must be one of ES256/],
     ['negative leeway', { refreshBeforeExpirySeconds: -1 }, /"refreshBeforeExpirySeconds" must be a number/],
     ['zero timeout', { authorizationServerTimeoutMs: 0 }, /"authorizationServerTimeoutMs"/],
+    [
+      'zero response limit',
+      { maxTokenResponseBytes: 0 },
+      /"maxTokenResponseBytes" must be a number ≥ 1 \(default 65536\)/,
+    ],
     ['bad resource', { token: { resource: 'not a url' } }, /"token.resource"/],
     ['bad discovery', { discovery: 'webfinger' }, /"discovery"/],
     [
