@@ -28,6 +28,17 @@ function parseChallenges(header: string): { scheme: string; params: Map<string, 
 }
 
 /**
+ * `code` when it is an OAuth `error` code that may be repeated in a message:
+ * RFC 6749 §5.2's characters (%x20-21 / %x23-5B / %x5D-7E), at most 100 of
+ * them; else undefined. Every `error` code the client reads, from a body or a
+ * challenge, goes through this.
+ * @internal
+ */
+export function oauthErrorCode(code: unknown): string | undefined {
+  return typeof code === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,100}$/.test(code) ? code : undefined;
+}
+
+/**
  * The `error` auth-param of the `DPoP` challenge (else the `Bearer` one) in
  * a `WWW-Authenticate` header value (RFC 9110 §11.6.1, RFC 9449 §7.1), e.g.
  * `use_dpop_nonce` or `invalid_token`; undefined when there is none.
@@ -38,7 +49,7 @@ export function challengeError(header: string | null | undefined): string | unde
   const challenges = parseChallenges(header);
   for (const scheme of ['dpop', 'bearer']) {
     const error = challenges.find((challenge) => challenge.scheme === scheme)?.params.get('error');
-    if (error !== undefined) return error;
+    if (error !== undefined) return oauthErrorCode(error);
   }
   return undefined;
 }

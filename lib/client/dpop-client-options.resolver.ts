@@ -24,7 +24,9 @@ export interface ResolvedDpopClientOptions {
   readonly defaultTokenLifetimeSeconds: number;
   readonly authorizationServerTimeoutMs: number;
   readonly maxNonceOrigins: number;
+  readonly maxTokenResponseBytes: number;
   readonly allowInsecureRequests: boolean;
+  readonly followCrossOriginRedirects: boolean;
   readonly fetch: typeof fetch;
 }
 
@@ -40,7 +42,9 @@ const KNOWN_OPTIONS = new Set<string>([
   'defaultTokenLifetimeSeconds',
   'authorizationServerTimeoutMs',
   'maxNonceOrigins',
+  'maxTokenResponseBytes',
   'allowInsecureRequests',
+  'followCrossOriginRedirects',
   'fetch',
 ]);
 
@@ -158,6 +162,9 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
   }
   const key = options.key ?? DPOP_CLIENT_DEFAULTS.key;
   checkKey(key);
+  const followCrossOriginRedirects =
+    options.followCrossOriginRedirects ?? DPOP_CLIENT_DEFAULTS.followCrossOriginRedirects;
+  if (typeof followCrossOriginRedirects !== 'boolean') fail('option "followCrossOriginRedirects" must be a boolean.');
   const fetchFunction = options.fetch ?? globalThis.fetch;
   if (typeof fetchFunction !== 'function') fail('option "fetch" must be a fetch function.');
   return {
@@ -186,7 +193,14 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
       1,
     ),
     maxNonceOrigins: nonNegative('maxNonceOrigins', options.maxNonceOrigins, DPOP_CLIENT_DEFAULTS.maxNonceOrigins, 1),
+    maxTokenResponseBytes: nonNegative(
+      'maxTokenResponseBytes',
+      options.maxTokenResponseBytes,
+      DPOP_CLIENT_DEFAULTS.maxTokenResponseBytes,
+      1,
+    ),
     allowInsecureRequests,
+    followCrossOriginRedirects,
     fetch: fetchFunction,
   };
 }

@@ -9,5 +9,7 @@ export const DPOP_CLIENT_DEFAULTS = {
   defaultTokenLifetimeSeconds: 60,
   authorizationServerTimeoutMs: 10_000,
   maxNonceOrigins: 1_000,
+  maxTokenResponseBytes: 65_536,
   allowInsecureRequests: false,
+  followCrossOriginRedirects: false,
 } as const;

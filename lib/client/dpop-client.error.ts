@@ -3,8 +3,11 @@
  * - `authorization_server_unreachable`: discovery or the token request did not get an answer (network, timeout).
  * - `discovery_failed`: the issuer's metadata could not be read or was invalid.
  * - `token_request_failed`: the token endpoint answered with an error (`oauthError`, `status`).
- * - `invalid_token_response`: the token response was not a valid DPoP token response.
+ * - `invalid_token_response`: the token response was not a valid DPoP token response (e.g. the access
+ *   token is not an RFC 6750 token68); the token in it is not used.
+ * - `token_response_too_large`: the token endpoint's response was larger than `maxTokenResponseBytes`.
  * - `signing_failed`: the DPoP key could not sign a proof (e.g. the KMS `sign` callback threw).
+ * - `too_many_redirects`: an API redirected one call more than 20 times.
  * @publicApi
  */
 export type DpopClientErrorCode =
@@ -12,7 +15,9 @@ export type DpopClientErrorCode =
   | 'discovery_failed'
   | 'token_request_failed'
   | 'invalid_token_response'
-  | 'signing_failed';
+  | 'token_response_too_large'
+  | 'signing_failed'
+  | 'too_many_redirects';
 
 /**
  * A typed failure of the DPoP client. The message names the endpoint and

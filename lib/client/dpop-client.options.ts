@@ -147,6 +147,12 @@ export interface DpopClientModuleOptions {
    */
   authorizationServerTimeoutMs?: number;
   /**
+   * Largest token endpoint response read, in bytes (counted as it arrives);
+   * a larger one fails with `token_response_too_large`.
+   * @default 65536 (64 KiB)
+   */
+  maxTokenResponseBytes?: number;
+  /**
    * How many origins' `DPoP-Nonce` values are remembered (oldest forgotten first).
    * @default 1000
    */
@@ -156,6 +162,17 @@ export interface DpopClientModuleOptions {
    * @default false
    */
   allowInsecureRequests?: boolean;
+  /**
+   * What to do when an API redirects to another origin (scheme, host or port).
+   * `false`: the redirect is not followed; the 3xx response is the answer
+   * (axios rejects it as it rejects any 3xx, unless `validateStatus` accepts it).
+   * `true`: it is followed without the `Authorization` and `DPoP` headers, and
+   * so are all later redirects of that call, whatever their origin.
+   * Same-origin redirects are always followed, with a new proof for the new
+   * method and URL (at most 20 redirects per call).
+   * @default false
+   */
+  followCrossOriginRedirects?: boolean;
   /**
    * The `fetch` every request goes through (authorization server and APIs).
    * @default globalThis.fetch

@@ -5,6 +5,13 @@ import type { DpopTokenParameters } from './dpop-client.options.js';
 import type { ResolvedDpopClientOptions } from './dpop-client-options.resolver.js';
 import { DpopNonceCache } from './dpop-nonce.cache.js';
 import { DpopProofSigner, type DpopProofOptions } from './dpop-proof.signer.js';
+import {
+  BODY_HEADERS,
+  MAX_REDIRECTS,
+  redirectTarget,
+  tooManyRedirects,
+  type RedirectTarget,
+} from './dpop-redirect.util.js';
 import { DpopTokenManager } from './dpop-token.manager.js';
 
 /**
@@ -17,13 +24,21 @@ export interface DpopRequestInit extends RequestInit {
   dpopToken?: DpopTokenParameters;
 }
 
+/** What one `fetch` call has used up: the token it sends, and its two retries. */
+interface CallState {
+  token: string;
+  nonceRetried: boolean;
+  refreshed: boolean;
+}
+
 /**
  * Calls DPoP-protected APIs. `fetch` has the standard signature and sends
  * `Authorization: DPoP <token>` with a fresh proof on every request. It
  * retries at most once for the API's `use_dpop_nonce` (with the nonce it
  * gave) and at most once for `invalid_token` (with a new token); every
  * retry carries a new proof. Nonces are remembered per origin from every
- * response's `DPoP-Nonce`.
+ * response's `DPoP-Nonce`, under the origin of the response that sent it.
+ * Redirects are followed here, not by `fetch`: see {@link DpopHttpClient.fetch}.
  * @publicApi
  */
 @Injectable()
@@ -45,31 +60,79 @@ export class DpopHttpClient {
    * returned as is, like any other response; token and signing failures
    * reject with {@link DpopClientError}. A request body is kept for a retry
    * (`Request.clone()`).
+   *
+   * Redirects: a same-origin one is followed with a new proof for the new
+   * method and URL (303, and 301/302 after a POST, become a GET without the
+   * body; 307/308 keep both). A cross-origin one is returned as the response,
+   * or, with `followCrossOriginRedirects`, followed without `Authorization`
+   * and `DPoP` for the rest of the call. More than 20 redirects reject with
+   * `too_many_redirects`. `redirect: 'manual'` returns any 3xx as is, and
+   * `redirect: 'error'` rejects on one, as in `fetch`.
    */
   async fetch(input: string | URL | Request, init?: DpopRequestInit): Promise<Response> {
-    const base = new Request(input, init);
+    const first = new Request(input, init);
+    const mode = first.redirect;
+    let request = new Request(first, { redirect: 'manual' });
     const parameters = init?.dpopToken ?? this.options.token;
-    let token = await this.tokens.getAccessToken(parameters);
-    let nonceRetried = false;
-    let refreshed = false;
-    for (;;) {
-      const request = base.clone();
-      const proof = await this.signer.sign(request.method, request.url, {
-        accessToken: token,
-        nonce: this.nonces.get(request.url),
+    const state: CallState = {
+      token: await this.tokens.getAccessToken(parameters),
+      nonceRetried: false,
+      refreshed: false,
+    };
+    let signed = true;
+    for (let redirects = 0; ; redirects++) {
+      const response = signed ? await this.send(request, parameters, state) : await this.options.fetch(request);
+      if (!signed) this.nonces.update(response.url || request.url, response.headers);
+      const next = this.redirectTo(response.status, response.headers.get('location'), request.url, request.method);
+      if (!next || mode === 'manual') return response;
+      await response.body?.cancel();
+      if (mode === 'error') throw new TypeError('fetch failed: a redirect with redirect: "error"');
+      if (redirects === MAX_REDIRECTS) throw tooManyRedirects();
+      signed &&= next.sameOrigin;
+      const headers = new Headers(request.headers);
+      if (!signed) ['authorization', 'dpop'].forEach((name) => headers.delete(name));
+      if (!next.keepBody) BODY_HEADERS.forEach((name) => headers.delete(name));
+      request = new Request(next.url, {
+        method: next.method,
+        headers,
+        body: next.keepBody && request.body ? await request.arrayBuffer() : null,
+        redirect: 'manual',
+        signal: request.signal,
       });
-      request.headers.set('authorization', `DPoP ${token}`);
-      request.headers.set('dpop', proof);
-      const response = await this.options.fetch(request);
-      const nonce = this.nonces.update(request.url, response.headers);
+    }
+  }
+
+  /**
+   * Where the answer `status`/`location` to `method` `from` redirects, if
+   * this client follows it (a same-origin redirect, or any with
+   * `followCrossOriginRedirects`); undefined when the response is the answer.
+   * @internal
+   */
+  redirectTo(status: number, location: string | null, from: string, method: string): RedirectTarget | undefined {
+    const next = redirectTarget(status, location, from, method);
+    return next && (next.sameOrigin || this.options.followCrossOriginRedirects) ? next : undefined;
+  }
+
+  /** One request with the token and a fresh proof; retries once for a nonce and once with a new token. */
+  private async send(request: Request, parameters: DpopTokenParameters, state: CallState): Promise<Response> {
+    for (;;) {
+      const attempt = request.clone();
+      const proof = await this.signer.sign(attempt.method, attempt.url, {
+        accessToken: state.token,
+        nonce: this.nonces.get(attempt.url),
+      });
+      attempt.headers.set('authorization', `DPoP ${state.token}`);
+      attempt.headers.set('dpop', proof);
+      const response = await this.options.fetch(attempt);
+      const nonce = this.nonces.update(response.url || attempt.url, response.headers);
       if (response.status !== 401) return response;
       const error = challengeError(response.headers.get('www-authenticate'));
-      if (error === 'use_dpop_nonce' && nonce !== undefined && !nonceRetried) {
-        nonceRetried = true;
-      } else if (error === 'invalid_token' && !refreshed) {
-        refreshed = true;
-        this.tokens.invalidate(token, parameters);
-        token = await this.tokens.getAccessToken(parameters);
+      if (error === 'use_dpop_nonce' && nonce !== undefined && !state.nonceRetried) {
+        state.nonceRetried = true;
+      } else if (error === 'invalid_token' && !state.refreshed) {
+        state.refreshed = true;
+        this.tokens.invalidate(state.token, parameters);
+        state.token = await this.tokens.getAccessToken(parameters);
       } else {
         return response;
       }

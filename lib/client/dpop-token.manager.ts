@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import * as oauth from 'oauth4webapi';
+import { LimitedFetchError, readLimited } from '../internal/limited-fetch.js';
+import { TOKEN68 } from '../internal/patterns.js';
+import { oauthErrorCode } from './dpop-challenge.util.js';
 import { DPOP_CLIENT_OPTIONS } from './dpop-client.constants.js';
 import { DpopClientError } from './dpop-client.error.js';
 import type { DpopTokenParameters } from './dpop-client.options.js';
@@ -91,6 +94,25 @@ export class DpopTokenManager {
     };
   }
 
+  /**
+   * The `fetch` of token requests: the whole response is read here, up to
+   * `maxTokenResponseBytes` (counted as it arrives), before oauth4webapi parses it.
+   */
+  private readonly tokenFetch = async (url: string, init?: RequestInit): Promise<Response> => {
+    const response = await this.options.fetch(url, init);
+    if (!response.body) return response;
+    const max = this.options.maxTokenResponseBytes;
+    const body = await readLimited(response.body, max).catch((error: unknown) => {
+      if (!(error instanceof LimitedFetchError)) throw error;
+      throw new DpopClientError(
+        'token_response_too_large',
+        `The token endpoint ${url} sent a response larger than ${max} bytes (maxTokenResponseBytes).`,
+        { status: response.status },
+      );
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+
   private async requestToken(parameters: DpopTokenParameters): Promise<CachedToken> {
     const as = await this.metadata();
     const endpoint = as.token_endpoint!;
@@ -103,9 +125,11 @@ export class DpopTokenManager {
       try {
         response = await oauth.clientCredentialsGrantRequest(as, this.client, this.clientAuth, body, {
           ...this.httpOptions(),
+          [oauth.customFetch]: this.tokenFetch,
           headers: { dpop: proof },
         });
       } catch (error) {
+        if (error instanceof DpopClientError) throw error;
         throw new DpopClientError(
           'authorization_server_unreachable',
           `The token endpoint ${endpoint} did not answer (${describe(error)}).`,
@@ -146,6 +170,13 @@ export class DpopTokenManager {
         'invalid_token_response',
         `The token endpoint ${endpoint} issued a ${JSON.stringify(result.token_type.slice(0, 20))} token, not a DPoP-bound one ` +
           '(does the authorization server support DPoP for this client?).',
+      );
+    }
+    if (!TOKEN68.test(result.access_token)) {
+      throw new DpopClientError(
+        'invalid_token_response',
+        `The token endpoint ${endpoint} issued an access token that is not an RFC 6750 token68 (characters ` +
+          'outside A-Z a-z 0-9 - . _ ~ + / and trailing =); it is not used.',
       );
     }
     const lifetime = result.expires_in ?? this.options.defaultTokenLifetimeSeconds;
@@ -206,12 +237,11 @@ function cacheKey(parameters: DpopTokenParameters): string {
 
 /** The OAuth `error` code of a failed token response: from its body, or from its `WWW-Authenticate` challenge. */
 async function errorCode(error: unknown): Promise<string | undefined> {
-  if (error instanceof oauth.ResponseBodyError) return error.error;
+  if (error instanceof oauth.ResponseBodyError) return oauthErrorCode(error.error);
   if (!(error instanceof oauth.WWWAuthenticateChallengeError)) return undefined;
   const fromChallenge = error.cause.find((challenge) => typeof challenge.parameters.error === 'string');
-  if (fromChallenge) return fromChallenge.parameters.error;
+  if (fromChallenge) return oauthErrorCode(fromChallenge.parameters.error);
   // e.g. 401 invalid_client with a `Basic realm` challenge: the code is in the JSON body.
   const body: unknown = await error.response.json().catch(() => undefined);
-  const code = (body as { error?: unknown } | undefined)?.error;
-  return typeof code === 'string' && /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,100}$/.test(code) ? code : undefined;
+  return oauthErrorCode((body as { error?: unknown } | undefined)?.error);
 }

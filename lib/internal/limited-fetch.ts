@@ -27,6 +27,29 @@ export interface LimitedResponse {
   body: string;
 }
 
+function asFetchError(error: unknown): LimitedFetchError {
+  if (error instanceof LimitedFetchError) return error;
+  return new LimitedFetchError('network', (error as Error).message, { cause: error });
+}
+
+/**
+ * Reads a whole body (a Node stream or a `fetch` body) up to `maxBytes`,
+ * counted as it streams, not trusted from Content-Length; one byte more
+ * stops the reading (the stream is cancelled) with a `too_large`
+ * {@link LimitedFetchError}. Other failures are thrown as they are.
+ * @internal
+ */
+export async function readLimited(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) throw new LimitedFetchError('too_large', `response larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 /**
  * One HTTP(S) request with a hard time limit and a hard size limit on the
  * body (counted as it streams, not trusted from Content-Length). Redirects
@@ -47,34 +70,21 @@ export function fetchLimited(
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limits.maxBytes) {
-          req.destroy(new LimitedFetchError('too_large', `response larger than ${limits.maxBytes} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (error) =>
-        reject(
-          error instanceof LimitedFetchError
-            ? error
-            : new LimitedFetchError('network', error.message, { cause: error }),
-        ),
+      readLimited(res, limits.maxBytes).then(
+        (body) => resolve({ status: res.statusCode ?? 0, body: body.toString('utf8') }),
+        (error: unknown) => {
+          // A timeout destroys the request, which ends the reading: report the timeout.
+          const failure = asFetchError(req.errored ?? error);
+          req.destroy(failure);
+          reject(failure);
+        },
       );
     });
     const timedOut = () => req.destroy(new LimitedFetchError('timeout', `no response within ${limits.timeoutMs} ms`));
     const timer = setTimeout(timedOut, limits.timeoutMs);
     req.on('close', () => clearTimeout(timer));
     req.on('timeout', timedOut);
-    req.on('error', (error) =>
-      reject(
-        error instanceof LimitedFetchError ? error : new LimitedFetchError('network', error.message, { cause: error }),
-      ),
-    );
+    req.on('error', (error) => reject(asFetchError(error)));
     req.end(init.body);
   });
 }

@@ -4,3 +4,6 @@
  * @internal
  */
 export const BASE64URL_SHA256 = /^[A-Za-z0-9_-]{43}$/;
+
+/** An RFC 6750 §2.1 `b64token` (RFC 9110's token68): the only form an access token is sent in. @internal */
+export const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;

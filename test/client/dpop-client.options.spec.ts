@@ -60,8 +60,18 @@ describe('DpopClientModule options are checked at start-up', () => {
     ['bad alg', { key: { generate: 'HS256' } }, /"key.generate" must be one of ES256/],
     ['negative leeway', { refreshBeforeExpirySeconds: -1 }, /"refreshBeforeExpirySeconds" must be a number/],
     ['zero timeout', { authorizationServerTimeoutMs: 0 }, /"authorizationServerTimeoutMs"/],
+    [
+      'zero response limit',
+      { maxTokenResponseBytes: 0 },
+      /"maxTokenResponseBytes" must be a number ≥ 1 \(default 65536\)/,
+    ],
     ['bad resource', { token: { resource: 'not a url' } }, /"token.resource"/],
     ['bad discovery', { discovery: 'webfinger' }, /"discovery"/],
+    [
+      'non-boolean redirect option',
+      { followCrossOriginRedirects: 'yes' },
+      /"followCrossOriginRedirects" must be a boolean/,
+    ],
     ['unknown option (a typo)', { tokenEndpiont: 'https://as.example.com/token' }, /option "tokenEndpiont" is unknown/],
   ])('%s → DpopClientConfigurationError naming the option', async (_name, override, message) => {
     const error = await boot({ ...valid, ...override } as DpopClientModuleOptions).catch((caught: unknown) => caught);
