@@ -1,6 +1,5 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { DPOP_BOUND_METADATA, DPOP_SKIP_METADATA } from '../dpop.constants.js';
-import { requireNonceOf } from '../internal/deprecations.js';
 import { DpopOpenApiSecurity } from '../openapi/dpop-openapi.js';
 import type { DpopBoundOptions } from './dpop-context.interface.js';
 import { DpopGuard } from './dpop.guard.js';
@@ -17,7 +16,7 @@ import { DpopGuard } from './dpop.guard.js';
 export function DpopBound(options: DpopBoundOptions = {}): ClassDecorator & MethodDecorator {
   const route: DpopBoundOptions = {
     allowBearer: options.allowBearer ?? false,
-    requireNonce: requireNonceOf(options, '@DpopBound'),
+    requireNonce: options.requireNonce,
   };
   return applyDecorators(
     SetMetadata(DPOP_BOUND_METADATA, route),

@@ -1,5 +1,4 @@
 import { DpopConfigurationError } from '../dpop.errors.js';
-import { requireNonceOf } from '../internal/deprecations.js';
 import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
 import { describeValue } from '../options/resolve-dpop-options.js';
 import type {
@@ -9,7 +8,6 @@ import type {
 
 const OPTION_NAMES = Object.keys({
   requireNonce: true,
-  nonce: true,
   requireProof: true,
   bindRefreshTokens: true,
   refreshTokenLifetime: true,
@@ -29,7 +27,7 @@ export function resolveTokenEndpointOptions(options: DpopTokenEndpointOptions = 
     if (!OPTION_NAMES.includes(key)) fail(key, `is not an option; known options are ${OPTION_NAMES.join(', ')}`);
   }
   const defaults = DPOP_DEFAULTS.tokenEndpoint;
-  for (const key of ['requireNonce', 'nonce', 'requireProof'] as const) {
+  for (const key of ['requireNonce', 'requireProof'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       fail(key, `must be true or false (got ${describeValue(options[key])})`);
     }
@@ -45,7 +43,7 @@ export function resolveTokenEndpointOptions(options: DpopTokenEndpointOptions = 
     );
   }
   return Object.freeze({
-    requireNonce: requireNonceOf(options, '@DpopTokenEndpoint'),
+    requireNonce: options.requireNonce,
     requireProof: options.requireProof ?? defaults.requireProof,
     bindRefreshTokens: bind,
     refreshTokenLifetime: lifetime,
