@@ -3,8 +3,10 @@ import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveTokenEndpointOptions } from '../../lib/token-endpoint/resolve-token-endpoint-options.js';
 import {
+  DpopBound,
   DpopTokenEndpoint,
   getDpopOptionsToken,
+  type DpopBoundOptions,
   type DpopTokenEndpointOptions,
   type ResolvedDpopOptions,
   DpopConfigurationError,
@@ -233,7 +235,7 @@ describe('DpopModule', () => {
 describe('@DpopTokenEndpoint() options', () => {
   it.each([
     [{ bindRefreshTokens: 'some' }, /"bindRefreshTokens" must be 'public' or 'all'/],
-    [{ refreshTokenLifetime: 0 }, /"refreshTokenLifetime" must be a whole number of seconds/],
+    [{ refreshTokenLifetime: 0 }, /"refreshTokenLifetime" must be an integer from 1 to 315360000 \(got number 0\)/],
     [{ requireProof: 'yes' }, /"requireProof" must be true or false/],
     [{ requireNonse: true }, /"requireNonse" is not an option; known options are requireNonce/],
   ])('a wrong option fails at start-up, naming it: %j', (options, message) => {
@@ -245,6 +247,15 @@ describe('one spelling per level: requireNonce', () => {
   it('the 0.1 name nonce is an unknown option like any other', () => {
     expect(() => DpopTokenEndpoint({ nonce: false } as DpopTokenEndpointOptions)).toThrow(
       /"nonce" is not an option; known options are requireNonce/,
+    );
+    expect(() => DpopBound({ nonce: true } as DpopBoundOptions)).toThrow(
+      new DpopConfigurationError(
+        '@DpopBound() option "nonce" is not an option; known options are allowBearer, requireNonce.',
+        'nonce',
+      ),
+    );
+    expect(() => DpopBound({ allowBearer: 'yes' } as unknown as DpopBoundOptions)).toThrow(
+      '@DpopBound() option "allowBearer" must be true or false (got "yes").',
     );
     expect(resolveTokenEndpointOptions({ requireNonce: true }).requireNonce).toBe(true);
   });
