@@ -62,7 +62,11 @@ describe('DpopClientModule options are checked at start-up', () => {
     ['zero timeout', { authorizationServerTimeoutMs: 0 }, /"authorizationServerTimeoutMs"/],
     ['bad resource', { token: { resource: 'not a url' } }, /"token.resource"/],
     ['bad discovery', { discovery: 'webfinger' }, /"discovery"/],
-    ['unknown option (a typo)', { tokenEndpiont: 'https://as.example.com/token' }, /option "tokenEndpiont" is unknown/],
+    [
+      'unknown option (a typo)',
+      { tokenEndpiont: 'https://as.example.com/token' },
+      /option "tokenEndpiont" is not an option; known options are issuer/,
+    ],
   ])('%s → DpopClientConfigurationError naming the option', async (_name, override, message) => {
     const error = await boot({ ...valid, ...override } as DpopClientModuleOptions).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DpopClientConfigurationError);
