@@ -39,6 +39,7 @@ export const DPOP_DEFAULTS = deepFreeze({
   introspection: { timeoutMs: 3000, maxBytes: 65_536 },
   jku: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 300 },
   bound: { allowBearer: false },
+  healthCheck: { timeoutMs: 1000 },
   tokenEndpoint: { requireProof: false, bindRefreshTokens: 'public', refreshTokenLifetime: 14 * DAY },
   parEndpoint: { requireProof: false },
 } as const);
