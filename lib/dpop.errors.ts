@@ -152,12 +152,17 @@ export class DpopStoreUnavailableError extends DpopUnavailableError {
 }
 
 /**
- * Thrown at start-up when an option is wrong; the message names the option and what
- * to change. Not a request error: it never reaches a client.
+ * Thrown at start-up when an option is wrong (of the module, a decorator, a store or
+ * the client); the message names the option and what to change, and `option` names
+ * it for code. Not a request error: it never reaches a client.
  * @publicApi
  */
 export class DpopConfigurationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The wrong option, e.g. `nonce.stepSeconds`, when one option is at fault. */
+    readonly option?: string,
+  ) {
     super(message);
     this.name = 'DpopConfigurationError';
   }

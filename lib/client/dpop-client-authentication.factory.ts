@@ -1,7 +1,7 @@
 import { importJWK, importPKCS8, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { webcrypto } from 'node:crypto';
-import { DpopClientConfigurationError } from './dpop-client-configuration.error.js';
+import { optionError } from '../internal/assert-options.js';
 import type { DpopClientAuthentication } from './dpop-client.options.js';
 
 const isCryptoKey = (value: unknown): value is webcrypto.CryptoKey =>
@@ -26,15 +26,15 @@ export async function createClientAuthentication(auth: DpopClientAuthentication)
         else key = (await importJWK(auth.privateKey as JWK, auth.alg ?? (auth.privateKey.alg as string))) as never;
       } catch {
         // The cause is not attached: it could quote key material.
-        throw new DpopClientConfigurationError(
-          'DpopClientModule: option "clientAuthentication.privateKey" could not be imported: give a private ' +
-            'CryptoKey, or a private JWK or PKCS#8 PEM with "clientAuthentication.alg" (e.g. "ES256").',
+        throw optionError(
+          'DpopClientModule',
+          'clientAuthentication.privateKey',
+          'could not be imported: give a private CryptoKey, or a private JWK or PKCS#8 PEM with ' +
+            '"clientAuthentication.alg" (e.g. "ES256")',
         );
       }
       if (key.type !== 'private') {
-        throw new DpopClientConfigurationError(
-          'DpopClientModule: option "clientAuthentication.privateKey" must be a private key.',
-        );
+        throw optionError('DpopClientModule', 'clientAuthentication.privateKey', 'must be a private key');
       }
       return oauth.PrivateKeyJwt(auth.kid === undefined ? key : { key, kid: auth.kid });
     }

@@ -1,11 +1,8 @@
 /**
- * Thrown at start-up when a {@link DpopClientModuleOptions} value is wrong;
- * the message names the option and what to change.
+ * The client entry's name for `DpopConfigurationError`, the one error of a wrong
+ * option throughout the library: the same class (`instanceof` either name), thrown
+ * at start-up when a {@link DpopClientModuleOptions} value is wrong, with a message
+ * naming the option and what to change.
  * @publicApi
  */
-export class DpopClientConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DpopClientConfigurationError';
-  }
-}
+export { DpopConfigurationError as DpopClientConfigurationError } from '../dpop.errors.js';

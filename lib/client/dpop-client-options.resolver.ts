@@ -1,6 +1,16 @@
 import { CLIENT_ALGORITHMS, CLIENT_ALGORITHM_NAMES } from './dpop-client.constants.js';
 import { DPOP_CLIENT_DEFAULTS } from './dpop-client.defaults.js';
-import { DpopClientConfigurationError } from './dpop-client-configuration.error.js';
+import {
+  assertBoolean,
+  assertFunction,
+  assertKnownOptions,
+  assertNonEmptyString,
+  assertNumber,
+  assertOneOf,
+  assertOptionsObject,
+  describeValue,
+  optionError,
+} from '../internal/assert-options.js';
 import type {
   DpopClientAuthentication,
   DpopClientKeyOptions,
@@ -30,7 +40,8 @@ export interface ResolvedDpopClientOptions {
   readonly fetch: typeof fetch;
 }
 
-const KNOWN_OPTIONS = new Set<string>([
+const OWNER = 'DpopClientModule';
+const KNOWN_OPTIONS: readonly string[] = [
   'issuer',
   'tokenEndpoint',
   'discovery',
@@ -46,10 +57,10 @@ const KNOWN_OPTIONS = new Set<string>([
   'allowInsecureRequests',
   'followCrossOriginRedirects',
   'fetch',
-]);
+];
 
-const fail = (message: string): never => {
-  throw new DpopClientConfigurationError(`DpopClientModule: ${message}`);
+const fail = (option: string, problem: string): never => {
+  throw optionError(OWNER, option, problem);
 };
 
 function url(name: string, value: unknown, allowHttp: boolean): URL {
@@ -59,78 +70,78 @@ function url(name: string, value: unknown, allowHttp: boolean): URL {
   } catch {
     parsed = undefined;
   }
-  if (!parsed) return fail(`option "${name}" must be an absolute URL, e.g. "https://as.example.com".`);
+  if (!parsed) return fail(name, 'must be an absolute URL, e.g. "https://as.example.com"');
   if (parsed.protocol !== 'https:' && !(allowHttp && parsed.protocol === 'http:')) {
-    return fail(`option "${name}" must be an https: URL (set "allowInsecureRequests: true" for http: in development).`);
+    return fail(name, 'must be an https: URL (set "allowInsecureRequests: true" for http: in development)');
   }
-  if (parsed.hash) return fail(`option "${name}" must not have a #fragment.`);
+  if (parsed.hash) return fail(name, 'must not have a #fragment');
   return parsed;
 }
 
 function nonNegative(name: string, value: unknown, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    return fail(`option "${name}" must be a number ≥ ${min} (default ${fallback}).`);
-  }
+  assertNumber(OWNER, name, value, min);
   return value;
 }
 
 function algorithm(name: string, value: unknown): void {
   if (typeof value !== 'string' || !(value in CLIENT_ALGORITHMS)) {
-    fail(`option "${name}" must be one of ${CLIENT_ALGORITHM_NAMES.join(', ')}.`);
+    fail(name, `must be one of ${CLIENT_ALGORITHM_NAMES.join(', ')}`);
   }
 }
 
 function checkKey(key: DpopClientKeyOptions): void {
-  if (typeof key !== 'object' || key === null) return void fail('option "key" must be an object.');
+  if (typeof key !== 'object' || key === null)
+    throw optionError(OWNER, 'key', `must be an object (got ${describeValue(key)})`);
   if ('generate' in key) return algorithm('key.generate', key.generate);
   algorithm('key.alg', key.alg);
   if ('sign' in key) {
-    if (typeof key.sign !== 'function') fail('option "key.sign" must be a function (data) => signature.');
+    assertFunction(OWNER, 'key.sign', key.sign, 'a function (data) => signature');
     if (typeof key.publicJwk !== 'object' || key.publicJwk === null) {
-      fail('option "key.publicJwk" must be the public JWK of the key "key.sign" signs with.');
+      fail('key.publicJwk', 'must be the public JWK of the key "key.sign" signs with');
     }
-    if ('d' in key.publicJwk) fail('option "key.publicJwk" must be a public JWK: remove the private member "d".');
+    if ('d' in key.publicJwk) fail('key.publicJwk', 'must be a public JWK: remove the private member "d"');
     return;
   }
   if (!('privateKey' in key) || key.privateKey === undefined || key.privateKey === null) {
-    fail('option "key" must be { generate }, { alg, privateKey } or { alg, publicJwk, sign }.');
+    fail('key', 'must be { generate }, { alg, privateKey } or { alg, publicJwk, sign }');
   }
 }
 
 function checkAuthentication(auth: DpopClientAuthentication | undefined): DpopClientAuthentication {
   if (typeof auth !== 'object' || auth === null) {
-    return fail('option "clientAuthentication" is required, e.g. { method: "client_secret_basic", clientSecret }.');
+    return fail('clientAuthentication', 'is required, e.g. { method: "client_secret_basic", clientSecret }');
   }
   switch (auth.method) {
     case 'client_secret_basic':
     case 'client_secret_post':
       if (typeof auth.clientSecret !== 'string' || auth.clientSecret === '') {
-        fail(`option "clientAuthentication.clientSecret" must be a non-empty string for ${auth.method}.`);
+        fail('clientAuthentication.clientSecret', `must be a non-empty string for ${auth.method}`);
       }
       return auth;
     case 'private_key_jwt':
       if (auth.privateKey === undefined || auth.privateKey === null) {
-        fail('option "clientAuthentication.privateKey" is required for private_key_jwt.');
+        fail('clientAuthentication.privateKey', 'is required for private_key_jwt');
       }
       return auth;
     default:
       return fail(
-        'option "clientAuthentication.method" must be "client_secret_basic", "client_secret_post" or "private_key_jwt".',
+        'clientAuthentication.method',
+        'must be "client_secret_basic", "client_secret_post" or "private_key_jwt"',
       );
   }
 }
 
 function checkToken(token: DpopTokenParameters | undefined): DpopTokenParameters {
   if (token === undefined) return {};
-  if (typeof token !== 'object' || token === null) return fail('option "token" must be { scope?, resource? }.');
-  if (token.scope !== undefined && typeof token.scope !== 'string') fail('option "token.scope" must be a string.');
+  if (typeof token !== 'object' || token === null) return fail('token', 'must be { scope?, resource? }');
+  if (token.scope !== undefined && typeof token.scope !== 'string') fail('token.scope', 'must be a string');
   const resources = token.resource === undefined ? [] : [token.resource].flat();
   for (const resource of resources) {
     try {
       if (typeof resource !== 'string' || new URL(resource).hash) throw new Error();
     } catch {
-      fail('option "token.resource" must be absolute URLs without #fragment (RFC 8707).');
+      fail('token.resource', 'must be absolute URLs without #fragment (RFC 8707)');
     }
   }
   return token;
@@ -138,17 +149,16 @@ function checkToken(token: DpopTokenParameters | undefined): DpopTokenParameters
 
 /**
  * Applies the defaults and checks every option; throws a
- * {@link DpopClientConfigurationError} naming the first wrong option.
+ * `DpopClientConfigurationError` (`DpopConfigurationError`) naming the first wrong option.
  * @publicApi
  */
 export function resolveDpopClientOptions(options: DpopClientModuleOptions): ResolvedDpopClientOptions {
-  if (typeof options !== 'object' || options === null) return fail('options must be an object.');
-  const unknown = Object.keys(options).find((name) => !KNOWN_OPTIONS.has(name));
-  if (unknown !== undefined) fail(`option "${unknown}" is unknown (known: ${[...KNOWN_OPTIONS].join(', ')}).`);
+  assertOptionsObject(OWNER, options);
+  assertKnownOptions(OWNER, options, KNOWN_OPTIONS);
   const allowInsecureRequests = options.allowInsecureRequests ?? DPOP_CLIENT_DEFAULTS.allowInsecureRequests;
-  if (typeof allowInsecureRequests !== 'boolean') fail('option "allowInsecureRequests" must be a boolean.');
+  assertBoolean(OWNER, 'allowInsecureRequests', allowInsecureRequests);
   if (options.issuer === undefined && options.tokenEndpoint === undefined) {
-    fail('give option "issuer" (metadata discovery) or option "tokenEndpoint".');
+    fail('issuer', 'or option "tokenEndpoint" is required (give "issuer" for metadata discovery)');
   }
   const issuer = options.issuer === undefined ? undefined : url('issuer', options.issuer, allowInsecureRequests);
   const tokenEndpoint =
@@ -156,17 +166,15 @@ export function resolveDpopClientOptions(options: DpopClientModuleOptions): Reso
       ? undefined
       : url('tokenEndpoint', options.tokenEndpoint, allowInsecureRequests);
   const discovery = options.discovery ?? DPOP_CLIENT_DEFAULTS.discovery;
-  if (!['auto', 'oauth2', 'oidc'].includes(discovery)) fail('option "discovery" must be "auto", "oauth2" or "oidc".');
-  if (typeof options.clientId !== 'string' || options.clientId === '') {
-    fail('option "clientId" must be the non-empty OAuth client id.');
-  }
+  assertOneOf(OWNER, 'discovery', discovery, ['auto', 'oauth2', 'oidc']);
+  assertNonEmptyString(OWNER, 'clientId', options.clientId);
   const key = options.key ?? DPOP_CLIENT_DEFAULTS.key;
   checkKey(key);
   const followCrossOriginRedirects =
     options.followCrossOriginRedirects ?? DPOP_CLIENT_DEFAULTS.followCrossOriginRedirects;
-  if (typeof followCrossOriginRedirects !== 'boolean') fail('option "followCrossOriginRedirects" must be a boolean.');
+  assertBoolean(OWNER, 'followCrossOriginRedirects', followCrossOriginRedirects);
   const fetchFunction = options.fetch ?? globalThis.fetch;
-  if (typeof fetchFunction !== 'function') fail('option "fetch" must be a fetch function.');
+  assertFunction(OWNER, 'fetch', fetchFunction, 'a fetch function');
   return {
     issuer,
     tokenEndpoint,

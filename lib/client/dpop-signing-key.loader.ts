@@ -17,7 +17,7 @@ import {
   type ClientAlgorithmProfile,
   type DpopClientAlgorithm,
 } from './dpop-client.constants.js';
-import { DpopClientConfigurationError } from './dpop-client-configuration.error.js';
+import { optionError } from '../internal/assert-options.js';
 import type { DpopClientJwk, DpopClientKeyOptions, DpopClientPrivateKey } from './dpop-client.options.js';
 
 /**
@@ -34,8 +34,8 @@ export interface DpopSigningKey {
 
 const NAMED_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
 
-const fail = (message: string): never => {
-  throw new DpopClientConfigurationError(`DpopClientModule: ${message}`);
+const fail = (option: string, problem: string): never => {
+  throw optionError('DpopClientModule', option, problem);
 };
 
 /** The public members of a JWK, in a fixed order; nothing else (no `d`, no `kid`, no `alg`). @internal */
@@ -77,9 +77,9 @@ function checkKeyFits(alg: DpopClientAlgorithm, key: KeyObject, option: string):
       : profile.kty === 'OKP'
         ? type === 'ed25519'
         : type === 'rsa';
-  if (!fits) fail(`option "${option}" is not a key for ${alg} (got a ${type ?? 'non-asymmetric'} key).`);
+  if (!fits) fail(option, `is not a key for ${alg} (got a ${type ?? 'non-asymmetric'} key)`);
   if (profile.kty === 'RSA' && (details.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
-    fail(`option "${option}" is an RSA key shorter than ${MIN_RSA_MODULUS_BITS} bits; servers refuse it.`);
+    fail(option, `is an RSA key shorter than ${MIN_RSA_MODULUS_BITS} bits; servers refuse it`);
   }
 }
 
@@ -93,7 +93,7 @@ function toKeyObject(privateKey: DpopClientPrivateKey): KeyObject {
     return createPrivateKey({ key: privateKey as JsonWebKey, format: 'jwk' });
   } catch {
     // The cause is not attached: it could quote key material.
-    return fail('option "key.privateKey" could not be read: give a CryptoKey, KeyObject, private JWK or PKCS#8 PEM.');
+    return fail('key.privateKey', 'could not be read: give a CryptoKey, KeyObject, private JWK or PKCS#8 PEM');
   }
 }
 
@@ -110,7 +110,7 @@ async function generated(alg: DpopClientAlgorithm): Promise<DpopSigningKey> {
 
 function supplied(alg: DpopClientAlgorithm, privateKey: DpopClientPrivateKey): DpopSigningKey {
   const key = toKeyObject(privateKey);
-  if (key.type !== 'private') fail('option "key.privateKey" must be a private key (this one is public).');
+  if (key.type !== 'private') fail('key.privateKey', 'must be a private key (this one is public)');
   checkKeyFits(alg, key, 'key.privateKey');
   const publicJwk = publicMembers(createPublicKey(key).export({ format: 'jwk' }) as DpopClientJwk);
   return { alg, publicJwk, sign: nodeSigner(CLIENT_ALGORITHMS[alg], key) };
@@ -121,7 +121,7 @@ function external(alg: DpopClientAlgorithm, publicJwk: DpopClientJwk, sign: Dpop
   try {
     key = createPublicKey({ key: publicMembers(publicJwk) as JsonWebKey, format: 'jwk' });
   } catch {
-    fail('option "key.publicJwk" is not a valid public JWK.');
+    fail('key.publicJwk', 'is not a valid public JWK');
   }
   checkKeyFits(alg, key!, 'key.publicJwk');
   return { alg, publicJwk: publicMembers(publicJwk), sign };
@@ -145,15 +145,14 @@ export async function loadSigningKey(options: DpopClientKeyOptions): Promise<Dpo
   try {
     signature = await key.sign(probe);
   } catch (error) {
-    throw new DpopClientConfigurationError(
-      `DpopClientModule: the DPoP key could not sign at start-up (${(error as Error)?.name ?? 'error'}); check option "key".`,
-    );
+    throw optionError('DpopClientModule', 'key', `could not sign at start-up (${(error as Error)?.name ?? 'error'})`);
   }
   const publicKey = createPublicKey({ key: key.publicJwk as JsonWebKey, format: 'jwk' });
   if (!(signature instanceof Uint8Array) || !nodeVerifies(CLIENT_ALGORITHMS[key.alg], publicKey, probe, signature)) {
     fail(
-      `the DPoP key's signature does not verify with its public key for ${key.alg}: check option "key" ` +
-        '(a sign callback must return a JWS signature, raw r||s for ECDSA, made by the key of "publicJwk").',
+      'key',
+      `gives a signature that does not verify with its public key for ${key.alg} ` +
+        '(a sign callback must return a JWS signature, raw r||s for ECDSA, made by the key of "publicJwk")',
     );
   }
   return key;

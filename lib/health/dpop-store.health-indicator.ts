@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
 import { DpopStore } from '../storage/dpop-store.js';
 
 /** Options of {@link DpopStoreHealthIndicator.isHealthy}. @publicApi */
@@ -8,7 +9,6 @@ export interface DpopStoreHealthOptions {
   timeoutMs?: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 1000;
 /** What the timer rejects with: told apart by identity, not by message. */
 const TIMED_OUT = Symbol('timed out');
 
@@ -37,7 +37,7 @@ export class DpopStoreHealthIndicator {
     options: DpopStoreHealthOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const session = this.health.check(key);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? DPOP_DEFAULTS.healthCheck.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DpopAccessTokenService, type VerifiedAccessToken } from '../access-token/dpop-access-token.service.js';
 import { DPOP_OPTIONS } from '../dpop.constants.js';
 import { AccessTokenError, DpopCredentialsRequiredError, DpopProofError, DpopRequestError } from '../dpop.errors.js';
+import { TOKEN68 } from '../internal/patterns.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
@@ -9,9 +10,6 @@ import { DpopVerifierService } from '../proof/dpop-verifier.service.js';
 import type { DpopVerifyRequest, DpopVerifyResult } from '../proof/dpop-verify.interface.js';
 import type { DpopBoundOptions, DpopContext } from './dpop-context.interface.js';
 import type { DpopProofContext } from './dpop-proof-context.js';
-
-/** RFC 9110 token68. */
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * What the authenticator decides on, read from the request by its adapter (the guard, the

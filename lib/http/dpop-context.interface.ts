@@ -34,6 +34,4 @@ export interface DpopBoundOptions {
   allowBearer?: boolean;
   /** Demand a server nonce in proofs on this route. @default the module's `nonce.required` */
   requireNonce?: boolean;
-  /** @deprecated since 0.2: use `requireNonce` (still honoured in 0.x). */
-  nonce?: boolean;
 }

@@ -3,8 +3,11 @@ import { ASYMMETRIC_ALGORITHMS } from '../proof/algorithms.js';
 const DAY = 86_400;
 
 /**
- * Every default of the library, in one place. Option resolution merges these
- * into what the application gives; nothing else states a default.
+ * Every default of the library, in one place (the client's are in
+ * `client/dpop-client.defaults.ts`, its own entry). Option resolution, the
+ * decorators and the stores merge these into what the application gives;
+ * nothing else states a default. Imports nothing but the algorithm list, so
+ * every entry (`./redis`, `./typeorm`) may load it.
  * @internal
  */
 export const DPOP_DEFAULTS = deepFreeze({
@@ -19,6 +22,14 @@ export const DPOP_DEFAULTS = deepFreeze({
   /** How many request URLs keep their normalised form cached. */
   urlCacheSize: 1000,
   memoryStore: { maxEntries: 100_000 },
+  redisStore: { keyPrefix: 'dpop:', commandTimeoutMs: 1000, maxPendingCommands: 10_000, connectTimeoutMs: 5000 },
+  typeOrmStore: {
+    pruneIntervalSeconds: 60,
+    pruneBatchSize: 1000,
+    maxPruneBatches: 100,
+    groupCommit: true,
+    sqliteFile: '.data/dpop.sqlite',
+  },
   accessTokenCache: { maxEntries: 10_000, maxTtlSeconds: 300 },
   maxAccessTokenLength: 16_384,
   trustProxy: false,
@@ -27,6 +38,8 @@ export const DPOP_DEFAULTS = deepFreeze({
   jwt: { clockTolerance: 5, jwksTimeoutMs: 3000 },
   introspection: { timeoutMs: 3000, maxBytes: 65_536 },
   jku: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 300 },
+  bound: { allowBearer: false },
+  healthCheck: { timeoutMs: 1000 },
   tokenEndpoint: { requireProof: false, bindRefreshTokens: 'public', refreshTokenLifetime: 14 * DAY },
   parEndpoint: { requireProof: false },
 } as const);

@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { ASYMMETRIC_ALGORITHMS, SUPPORTED_ALGORITHMS, type DpopAlgorithm } from '../proof/algorithms.js';
-import { DpopConfigurationError } from '../dpop.errors.js';
+import {
+  assertBoolean,
+  assertFunction,
+  assertInteger,
+  assertKnownOptions,
+  assertNonEmptyString,
+  assertObject,
+  assertOneOf,
+  assertOptionsObject,
+  assertUrl,
+  describeValue,
+  optionError,
+} from '../internal/assert-options.js';
 import { parseHost } from '../http/host.js';
 import type { DpopModuleOptions, DpopNonceOptions } from './dpop-module-options.interface.js';
 import type { DpopStore } from '../storage/dpop-store.js';
@@ -82,71 +94,30 @@ const JKU_OPTION_NAMES = names<JkuOptions>({
 const MIN_NONCE_SECRET_BYTES = 32;
 const DAY = 86_400;
 
+const OWNER = 'DpopModule';
+
 function fail(option: string, problem: string): never {
-  throw new DpopConfigurationError(`DpopModule option "${option}" ${problem}.`);
+  throw optionError(OWNER, option, problem);
 }
 
-/** A short, safe description of a wrong value for an error message. @internal */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
-function object(option: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(option, `must be an object (got ${describeValue(value)})`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function known(given: object, allowed: readonly string[], prefix: string): void {
-  for (const key of Object.keys(given)) {
-    if (!allowed.includes(key)) {
-      fail(`${prefix}${key}`, `is not an option; known options are ${allowed.map((k) => prefix + k).join(', ')}`);
-    }
-  }
-}
-
+/** `value`, checked, or `fallback` when it is undefined. */
 function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(option, `must be an integer from ${min} to ${max} (got ${describeValue(value)})`);
-  }
+  assertInteger(OWNER, option, value, min, max);
   return value;
 }
 
+/** `value`, checked, or `fallback` when it is undefined. */
 function boolean(option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(option, `must be true or false (got ${describeValue(value)})`);
+  assertBoolean(OWNER, option, value);
   return value;
 }
 
-function fn<T>(option: string, value: T | undefined, what = 'a function'): T | undefined {
-  if (value !== undefined && typeof value !== 'function') fail(option, `must be ${what} (got ${describeValue(value)})`);
-  return value;
-}
-
-function nonEmptyString(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    fail(option, `must be a non-empty string (got ${describeValue(value)})`);
-  }
-  return value;
-}
-
-function url(option: string, value: unknown, protocols: string[]): URL {
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof value === 'string' ? new URL(value) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !protocols.includes(parsed.protocol)) {
-    const names = protocols.map((p) => p.slice(0, -1)).join(' or ');
-    fail(option, `must be an absolute ${names} URL (got ${describeValue(value)})`);
-  }
-  return parsed;
+/** `value`, checked, when it is given. */
+function fn<T>(option: string, value: T | undefined, what?: string): T | undefined {
+  if (value !== undefined) assertFunction(OWNER, option, value, what);
+  return value as T | undefined;
 }
 
 function algorithmList(option: string, value: unknown, hintDpop: boolean): readonly DpopAlgorithm[] | undefined {
@@ -166,8 +137,9 @@ function algorithmList(option: string, value: unknown, hintDpop: boolean): reado
 }
 
 function nonceOptions(value: unknown): ResolvedDpopOptions['nonce'] {
-  const nonce = object('nonce', value ?? {});
-  known(nonce, NONCE_OPTION_NAMES, 'nonce.');
+  const nonce = value ?? {};
+  assertObject(OWNER, 'nonce', nonce);
+  assertKnownOptions(OWNER, nonce, NONCE_OPTION_NAMES, 'nonce.');
   let secret: Uint8Array | undefined;
   if (nonce.secret !== undefined) {
     const given = nonce.secret;
@@ -199,16 +171,18 @@ function store(value: unknown): DpopStore | undefined {
 
 function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
   if (value === undefined) return undefined;
-  const options = object('accessToken', value);
+  const options = value;
+  assertObject(OWNER, 'accessToken', options);
+  assertOneOf(OWNER, 'accessToken.type', options.type, ['jwt', 'introspection', 'custom']);
   switch (options.type) {
     case 'jwt': {
-      known(options, JWT_OPTION_NAMES, 'accessToken.');
+      assertKnownOptions(OWNER, options, JWT_OPTION_NAMES, 'accessToken.');
       if (options.issuer === undefined) fail('accessToken.issuer', 'is required for JWT access tokens');
       if (options.audience === undefined) fail('accessToken.audience', 'is required for JWT access tokens');
       if ((options.jwksUri === undefined) === (options.keys === undefined)) {
         fail('accessToken.jwksUri', 'or accessToken.keys must be given (exactly one of them)');
       }
-      if (options.jwksUri !== undefined) url('accessToken.jwksUri', options.jwksUri, ['https:', 'http:']);
+      if (options.jwksUri !== undefined) assertUrl(OWNER, 'accessToken.jwksUri', options.jwksUri, ['https:', 'http:']);
       if (options.keys !== undefined && (!Array.isArray(options.keys) || options.keys.length === 0)) {
         fail('accessToken.keys', 'must be a non-empty array of public JWKs');
       }
@@ -221,10 +195,10 @@ function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
       });
     }
     case 'introspection': {
-      known(options, INTROSPECTION_OPTION_NAMES, 'accessToken.');
-      url('accessToken.endpoint', options.endpoint, ['https:', 'http:']);
-      nonEmptyString('accessToken.clientId', options.clientId);
-      nonEmptyString('accessToken.clientSecret', options.clientSecret);
+      assertKnownOptions(OWNER, options, INTROSPECTION_OPTION_NAMES, 'accessToken.');
+      assertUrl(OWNER, 'accessToken.endpoint', options.endpoint, ['https:', 'http:']);
+      assertNonEmptyString(OWNER, 'accessToken.clientId', options.clientId);
+      assertNonEmptyString(OWNER, 'accessToken.clientSecret', options.clientSecret);
       const defaults = DPOP_DEFAULTS.introspection;
       return Object.freeze({
         ...(options as unknown as IntrospectionAccessTokenOptions),
@@ -233,17 +207,15 @@ function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
       });
     }
     case 'custom':
-      known(options, CUSTOM_OPTION_NAMES, 'accessToken.');
-      if (typeof options.verify !== 'function') fail('accessToken.verify', 'must be a function (token) => claims');
+      assertKnownOptions(OWNER, options, CUSTOM_OPTION_NAMES, 'accessToken.');
+      assertFunction(OWNER, 'accessToken.verify', options.verify, 'a function (token) => claims');
       return Object.freeze({ ...(options as unknown as CustomAccessTokenOptions) });
-    default:
-      fail('accessToken.type', `must be 'jwt', 'introspection' or 'custom' (got ${describeValue(options.type)})`);
   }
 }
 
 function publicUrl(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const parsed = url('publicUrl', value, ['https:', 'http:']);
+  const parsed = assertUrl(OWNER, 'publicUrl', value, ['https:', 'http:']);
   if (parsed.search || parsed.hash || parsed.username || parsed.password) {
     fail('publicUrl', 'must have no query, fragment or credentials');
   }
@@ -271,8 +243,9 @@ function allowedHosts(value: unknown): readonly string[] | undefined {
 
 function jku(value: unknown): ResolvedJkuOptions | undefined {
   if (value === undefined) return undefined;
-  const options = object('jku', value);
-  known(options, JKU_OPTION_NAMES, 'jku.');
+  const options = value;
+  assertObject(OWNER, 'jku', options);
+  assertKnownOptions(OWNER, options, JKU_OPTION_NAMES, 'jku.');
   if (!Array.isArray(options.allowedHosts) || options.allowedHosts.some((h) => typeof h !== 'string' || h === '')) {
     fail('jku.allowedHosts', 'must be an array of host names');
   }
@@ -289,16 +262,15 @@ function jku(value: unknown): ResolvedJkuOptions | undefined {
 /**
  * Merges {@link DPOP_DEFAULTS} into `options`, checks every value (nested ones
  * included) and returns the result, read-only: what every part of the module
- * reads. Throws a {@link DpopConfigurationError} naming the first wrong option.
+ * reads. Throws a `DpopConfigurationError` naming the first wrong option.
  * @internal
  */
 export function resolveDpopOptions(options: DpopModuleOptions = {}): ResolvedDpopOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new DpopConfigurationError(`DpopModule options must be an object (got ${describeValue(options)}).`);
-  }
-  known(options, OPTION_NAMES, '');
-  const cache = object('accessTokenCache', options.accessTokenCache ?? {});
-  known(cache, CACHE_OPTION_NAMES, 'accessTokenCache.');
+  assertOptionsObject(OWNER, options);
+  assertKnownOptions(OWNER, options, OPTION_NAMES);
+  const cache = options.accessTokenCache ?? {};
+  assertObject(OWNER, 'accessTokenCache', cache);
+  assertKnownOptions(OWNER, cache, CACHE_OPTION_NAMES, 'accessTokenCache.');
   const d = DPOP_DEFAULTS;
   return Object.freeze({
     algorithms: algorithmList('algorithms', options.algorithms, true) ?? d.algorithms,

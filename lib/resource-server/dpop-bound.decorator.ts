@@ -1,9 +1,16 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { DPOP_BOUND_METADATA, DPOP_SKIP_METADATA } from '../dpop.constants.js';
-import { requireNonceOf } from '../internal/deprecations.js';
+import { assertBoolean, assertKnownOptions, assertOptionsObject } from '../internal/assert-options.js';
 import { DpopOpenApiSecurity } from '../openapi/dpop-openapi.js';
+import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
 import type { DpopBoundOptions } from '../http/dpop-context.interface.js';
 import { DpopGuard } from './dpop.guard.js';
+
+const OWNER = '@DpopBound()';
+const OPTION_NAMES = Object.keys({
+  allowBearer: true,
+  requireNonce: true,
+} satisfies Record<keyof DpopBoundOptions, true>) as (keyof DpopBoundOptions)[];
 
 /**
  * Protects a controller or a handler with DPoP-bound access tokens
@@ -15,9 +22,12 @@ import { DpopGuard } from './dpop.guard.js';
  * @publicApi
  */
 export function DpopBound(options: DpopBoundOptions = {}): ClassDecorator & MethodDecorator {
+  assertOptionsObject(OWNER, options);
+  assertKnownOptions(OWNER, options, OPTION_NAMES);
+  for (const key of OPTION_NAMES) if (options[key] !== undefined) assertBoolean(OWNER, key, options[key]);
   const route: DpopBoundOptions = {
-    allowBearer: options.allowBearer ?? false,
-    requireNonce: requireNonceOf(options, '@DpopBound'),
+    allowBearer: options.allowBearer ?? DPOP_DEFAULTS.bound.allowBearer,
+    requireNonce: options.requireNonce,
   };
   return applyDecorators(
     SetMetadata(DPOP_BOUND_METADATA, route),

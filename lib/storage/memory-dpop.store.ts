@@ -1,3 +1,4 @@
+import { assertInteger } from '../internal/assert-options.js';
 import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
 import { DpopStore } from './dpop-store.js';
 import type { RefreshTokenBinding } from './refresh-token-binding.js';
@@ -41,9 +42,7 @@ export class MemoryDpopStore extends DpopStore {
   constructor(options: MemoryDpopStoreOptions = {}) {
     super();
     const maxEntries = options.maxEntries ?? DPOP_DEFAULTS.memoryStore.maxEntries;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new RangeError(`MemoryDpopStore maxEntries must be a positive integer (got ${String(maxEntries)}).`);
-    }
+    assertInteger('MemoryDpopStore', 'maxEntries', maxEntries, 1);
     this.maxEntries = maxEntries;
     this.now = options.now ?? Date.now;
   }

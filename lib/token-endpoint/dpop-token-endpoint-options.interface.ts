@@ -5,8 +5,6 @@
 export interface DpopTokenEndpointOptions {
   /** Demand a server nonce in token-request proofs. @default the module's `nonce.required` */
   requireNonce?: boolean;
-  /** @deprecated since 0.2: use `requireNonce` (still honoured in 0.x). */
-  nonce?: boolean;
   /** Refuse token requests that carry no DPoP proof (every token DPoP-bound). @default false */
   requireProof?: boolean;
   /**

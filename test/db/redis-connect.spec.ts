@@ -72,14 +72,22 @@ describe('RedisDpopStore options', () => {
   const client = { status: 'ready', set: () => Promise.resolve('OK'), get: () => Promise.resolve(null), del: () => 0 };
   it('says which option is wrong and how to fix it', async () => {
     const make = (options: object) => () => new RedisDpopStore(client as never, options);
-    expect(make({ keyPrefix: 'has space' })).toThrow(/keyPrefix must be at most 64 printable ASCII characters/);
+    expect(make({ keyPrefix: 'has space' })).toThrow(
+      /option "keyPrefix" must be at most 64 printable ASCII characters/,
+    );
     expect(make({ keyPrefix: 'x'.repeat(65) })).toThrow(/keyPrefix/);
-    expect(make({ commandTimeoutMs: 0 })).toThrow(/commandTimeoutMs must be an integer from 1 to 60000 ms \(got 0\)/);
+    expect(make({ commandTimeoutMs: 0 })).toThrow(
+      /option "commandTimeoutMs" must be an integer from 1 to 60000 \(got number 0\)/,
+    );
     expect(make({ commandTimeoutMs: 1.5 })).toThrow(/commandTimeoutMs/);
-    expect(make({ maxPendingCommands: 0 })).toThrow(/maxPendingCommands must be a positive integer \(got 0\)/);
+    expect(make({ maxPendingCommands: 0 })).toThrow(
+      /option "maxPendingCommands" must be an integer of at least 1 \(got number 0\)/,
+    );
     expect(() => new RedisDpopStore({} as never)).toThrow(/needs a node-redis v5 client .* or an ioredis client/);
     await expect(RedisDpopStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\//);
-    await expect(RedisDpopStore.connect(URL, { client: 'memcached' as never })).rejects.toThrow(/"redis" or "ioredis"/);
+    await expect(RedisDpopStore.connect(URL, { client: 'memcached' as never })).rejects.toThrow(
+      /option "client" must be 'redis' or 'ioredis'/,
+    );
     await expect(RedisDpopStore.connect(URL, { commandTimeoutMs: -1 })).rejects.toThrow(/commandTimeoutMs/);
   });
 

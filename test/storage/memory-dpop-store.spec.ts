@@ -84,7 +84,9 @@ describe('MemoryDpopStore', () => {
   });
 
   it('rejects a bad maxEntries', () => {
-    expect(() => new MemoryDpopStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive integer/);
+    expect(() => new MemoryDpopStore({ maxEntries: 0 })).toThrow(
+      'MemoryDpopStore option "maxEntries" must be an integer of at least 1 (got number 0).',
+    );
   });
 });
 

@@ -14,12 +14,17 @@ describe('@DpopParEndpoint() options', () => {
 
   it('are checked when the decorator runs, with a message that names the option', () => {
     expect(() => DpopParEndpoint({ requireProof: 'yes' } as unknown as DpopParEndpointOptions)).toThrow(
-      new DpopConfigurationError('@DpopParEndpoint() option "requireProof" must be true or false (got "yes").'),
+      new DpopConfigurationError(
+        '@DpopParEndpoint() option "requireProof" must be true or false (got "yes").',
+        'requireProof',
+      ),
     );
     expect(() => DpopParEndpoint({ nonce: true } as unknown as DpopParEndpointOptions)).toThrow(
       /option "nonce" is not an option; known options are requireNonce, requireProof/,
     );
-    expect(() => DpopParEndpoint(null as unknown as DpopParEndpointOptions)).toThrow(/takes an options object/);
+    expect(() => DpopParEndpoint(null as unknown as DpopParEndpointOptions)).toThrow(
+      '@DpopParEndpoint() options must be an object (got null).',
+    );
   });
 });
 

@@ -80,7 +80,7 @@ class TokenController {
 
   @Post('token-nonce')
   @HttpCode(200)
-  @DpopTokenEndpoint({ nonce: true, requireProof: true })
+  @DpopTokenEndpoint({ requireNonce: true, requireProof: true })
   tokenNonce(@Body() body: Record<string, string>, @Dpop() dpop?: DpopProofContext) {
     return grant(body, dpop);
   }

@@ -8,6 +8,8 @@ import type { ProofRecord } from '../../proof/proof-replay-store.js';
 import { FixedTimeouts } from './fixed-timeouts.js';
 import { connectRedis, type RedisClientLibrary } from './redis-connect.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
+import { assertInteger, assertOneOf, describeValue, optionError } from '../../internal/assert-options.js';
+import { DPOP_DEFAULTS } from '../../options/dpop-default-options.js';
 
 /** Options of {@link RedisDpopStore}. @publicApi */
 export interface RedisDpopStoreOptions {
@@ -107,15 +109,9 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
       throw new TypeError('RedisDpopStore.connect needs a redis:// or rediss:// URL.');
     }
-    const { client, connectTimeoutMs = 5000, ...storeOptions } = options;
-    if (client !== undefined && client !== 'redis' && client !== 'ioredis') {
-      throw new TypeError(`RedisDpopStore.connect client must be "redis" or "ioredis" (got ${String(client)}).`);
-    }
-    if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs < 1) {
-      throw new RangeError(
-        `RedisDpopStore.connect connectTimeoutMs must be a positive integer (got ${String(connectTimeoutMs)}).`,
-      );
-    }
+    const { client, connectTimeoutMs = DPOP_DEFAULTS.redisStore.connectTimeoutMs, ...storeOptions } = options;
+    if (client !== undefined) assertOneOf('RedisDpopStore.connect', 'client', client, ['redis', 'ioredis']);
+    assertInteger('RedisDpopStore.connect', 'connectTimeoutMs', connectTimeoutMs, 1);
     validate(storeOptions); // before connecting
     const logger = new Logger('RedisDpopStore');
     let lastLogged = 0;
@@ -214,22 +210,19 @@ export class RedisDpopStore extends DpopStore implements OnModuleDestroy {
 }
 
 function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: number; maxPending: number } {
-  const prefix = options.keyPrefix ?? 'dpop:';
+  const defaults = DPOP_DEFAULTS.redisStore;
+  const prefix = options.keyPrefix ?? defaults.keyPrefix;
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new TypeError(
-      `RedisDpopStore keyPrefix must be at most 64 printable ASCII characters without spaces (got ${JSON.stringify(prefix)}).`,
+    throw optionError(
+      'RedisDpopStore',
+      'keyPrefix',
+      `must be at most 64 printable ASCII characters without spaces (got ${describeValue(prefix)})`,
     );
   }
-  const timeoutMs = options.commandTimeoutMs ?? 1000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw new RangeError(
-      `RedisDpopStore commandTimeoutMs must be an integer from 1 to 60000 ms (got ${String(timeoutMs)}).`,
-    );
-  }
-  const maxPending = options.maxPendingCommands ?? 10_000;
-  if (!Number.isInteger(maxPending) || maxPending < 1) {
-    throw new RangeError(`RedisDpopStore maxPendingCommands must be a positive integer (got ${String(maxPending)}).`);
-  }
+  const timeoutMs = options.commandTimeoutMs ?? defaults.commandTimeoutMs;
+  assertInteger('RedisDpopStore', 'commandTimeoutMs', timeoutMs, 1, 60_000);
+  const maxPending = options.maxPendingCommands ?? defaults.maxPendingCommands;
+  assertInteger('RedisDpopStore', 'maxPendingCommands', maxPending, 1);
   return { prefix, timeoutMs, maxPending };
 }
 

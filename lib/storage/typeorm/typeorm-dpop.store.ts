@@ -10,6 +10,8 @@ import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
 import type { ProofRecord } from '../../proof/proof-replay-store.js';
 import { SqliteReplayWriter, type SqliteConnection } from './sqlite-replay-writer.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
+import { assertBoolean, assertInteger, assertNumber } from '../../internal/assert-options.js';
+import { DPOP_DEFAULTS } from '../../options/dpop-default-options.js';
 
 /** Options of {@link TypeOrmDpopStore}. @publicApi */
 export interface TypeOrmDpopStoreOptions {
@@ -32,7 +34,7 @@ export interface TypeOrmDpopStoreOptions {
 }
 
 /** Where {@link TypeOrmDpopStore.open} puts its database by default. @publicApi */
-export const DEFAULT_DPOP_SQLITE_FILE = '.data/dpop.sqlite';
+export const DEFAULT_DPOP_SQLITE_FILE = DPOP_DEFAULTS.typeOrmStore.sqliteFile;
 
 type Dialect = 'sqlite' | 'postgres' | 'mysql';
 const DIALECTS: Record<string, Dialect> = {
@@ -120,11 +122,16 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
       );
     }
     this.dialect = dialect;
+    const defaults = DPOP_DEFAULTS.typeOrmStore;
     this.now = options.now ?? Date.now;
-    this.batchSize = options.pruneBatchSize ?? 1000;
-    this.maxBatches = options.maxPruneBatches ?? 100;
-    this.groupCommit = options.groupCommit ?? true;
-    const interval = options.pruneIntervalSeconds ?? 60;
+    this.batchSize = options.pruneBatchSize ?? defaults.pruneBatchSize;
+    this.maxBatches = options.maxPruneBatches ?? defaults.maxPruneBatches;
+    this.groupCommit = options.groupCommit ?? defaults.groupCommit;
+    const interval = options.pruneIntervalSeconds ?? defaults.pruneIntervalSeconds;
+    assertInteger('TypeOrmDpopStore', 'pruneBatchSize', this.batchSize, 1);
+    assertInteger('TypeOrmDpopStore', 'maxPruneBatches', this.maxBatches, 1);
+    assertBoolean('TypeOrmDpopStore', 'groupCommit', this.groupCommit);
+    assertNumber('TypeOrmDpopStore', 'pruneIntervalSeconds', interval, 0);
     if (interval > 0) {
       this.timer = setInterval(() => void this.prune().catch(() => undefined), interval * 1000);
       this.timer.unref();
