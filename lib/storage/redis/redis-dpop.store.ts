@@ -4,7 +4,7 @@ import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { IoRedisCommands } from './ioredis.commands.js';
 import { NodeRedisCommands } from './node-redis.commands.js';
 import { isIoRedis, isNodeRedis, type RedisClientLike, type RedisCommands } from './redis-client.js';
-import { FixedTimeouts } from './fixed-timeouts.js';
+import { FixedTimeouts, storeTimeoutMs } from '../fixed-timeouts.js';
 import { connectRedis, type RedisClientLibrary } from './redis-connect.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 
@@ -202,12 +202,7 @@ function validate(options: RedisDpopStoreOptions): { prefix: string; timeoutMs: 
       `RedisDpopStore keyPrefix must be at most 64 printable ASCII characters without spaces (got ${JSON.stringify(prefix)}).`,
     );
   }
-  const timeoutMs = options.commandTimeoutMs ?? 1000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw new RangeError(
-      `RedisDpopStore commandTimeoutMs must be an integer from 1 to 60000 ms (got ${String(timeoutMs)}).`,
-    );
-  }
+  const timeoutMs = storeTimeoutMs('RedisDpopStore commandTimeoutMs', options.commandTimeoutMs);
   const maxPending = options.maxPendingCommands ?? 10_000;
   if (!Number.isInteger(maxPending) || maxPending < 1) {
     throw new RangeError(`RedisDpopStore maxPendingCommands must be a positive integer (got ${String(maxPending)}).`);
