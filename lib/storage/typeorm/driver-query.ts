@@ -20,10 +20,12 @@ export interface QueryResult {
 export type DriverQuery = (sql: string, values: unknown[]) => Promise<QueryResult>;
 
 interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{
-    rows: Record<string, unknown>[];
-    rowCount: number | null;
-  }>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  query(
+    config: { name: string; text: string; values: unknown[] },
+    callback: (error: Error | null, result: { rows: Record<string, unknown>[]; rowCount: number | null }) => void,
+  ): void;
 }
 interface PgPool {
   /** `done(true)`: the pool closes the client (pg-pool destroys the socket of a client with a query in flight). */
@@ -78,17 +80,23 @@ export function driverQuery(dataSource: DataSource, timeouts: FixedTimeouts): Dr
             released = true;
             done(drop);
           };
+          // As pg-pool's own pool.query: a connection error while the client is out of the pool is this query's,
+          // and any error drops the client. The answer comes by callback, in the same tick as the server's
+          // reply: a promise would let a FATAL that arrived in the same packet (a shutdown just after the
+          // COMMIT) refuse a record that was written.
+          const failed = (error: Error) => {
+            client.removeListener('error', failed);
+            release(true);
+            reject(error);
+          };
+          client.on('error', failed);
           abandon = () => release(true);
-          client.query({ name: nameOf(sql), text: sql, values }).then(
-            (result) => {
-              release(false);
-              resolve({ rows: result.rows, affected: result.rowCount ?? 0 });
-            },
-            (error: Error) => {
-              release(true); // as pg-pool's own pool.query does
-              reject(error);
-            },
-          );
+          client.query({ name: nameOf(sql), text: sql, values }, (error, result) => {
+            if (error) return failed(error);
+            client.removeListener('error', failed);
+            release(false);
+            resolve({ rows: result.rows, affected: result.rowCount ?? 0 });
+          });
         });
       });
       return timeouts.bound(work, nothing, () => {
