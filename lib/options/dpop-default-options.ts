@@ -28,6 +28,7 @@ export const DPOP_DEFAULTS = deepFreeze({
     pruneBatchSize: 1000,
     maxPruneBatches: 100,
     groupCommit: true,
+    queryTimeoutMs: 1000,
     sqliteFile: '.data/dpop.sqlite',
   },
   accessTokenCache: { maxEntries: 10_000, maxTtlSeconds: 300 },

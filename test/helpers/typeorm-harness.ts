@@ -81,6 +81,32 @@ export function typeormCases(name: string, connection: () => DataSourceOptions) 
       await dataSource.destroy();
     });
 
+    it('with synchronize: true, keys that differ only in case are distinct (both recorded as new)', async () => {
+      const dataSource = await synchronized(connection());
+      const store = new TypeOrmDpopStore(dataSource, { pruneIntervalSeconds: 0 });
+      try {
+        const lower = `dpop-case-${Date.now()}`.padEnd(43, 'k');
+        const upper = lower.toUpperCase();
+        const later = Date.now() + 60_000;
+        const recorded = [await store.rememberProof(lower, later), await store.rememberProof(upper, later)];
+        expect.soft(recorded).toEqual([true, true]);
+        expect(await store.rememberProof(upper, later)).toBe(false);
+        const binding = (tokenHash: string, clientId: string) => ({
+          tokenHash,
+          jkt: lower,
+          clientId,
+          expiresAt: later,
+        });
+        await store.saveRefreshTokenBinding(binding(lower, 'lower'));
+        await store.saveRefreshTokenBinding(binding(upper, 'upper'));
+        const found = [await store.findRefreshTokenBinding(lower), await store.findRefreshTokenBinding(upper)];
+        expect.soft(found).toEqual([binding(lower, 'lower'), binding(upper, 'upper')]);
+      } finally {
+        await store.close();
+        await dataSource.destroy();
+      }
+    });
+
     it('pruning removes only expired rows, in bounded batches', async () => {
       const store = await TypeOrmDpopStore.open(connection(), { pruneIntervalSeconds: 0, pruneBatchSize: 7 });
       stores.push(store);
@@ -105,4 +131,34 @@ export function typeormCases(name: string, connection: () => DataSourceOptions) 
       expect(await store.prune()).toBe(0);
     });
   });
+}
+
+/**
+ * A DataSource whose tables TypeORM creates from the entities (`synchronize: true`), in a schema of its own (a
+ * PostgreSQL schema, a MariaDB database, an in-memory SQLite database), dropped and made again each time.
+ */
+async function synchronized(connection: DataSourceOptions): Promise<DataSource> {
+  const own: Partial<Record<DataSourceOptions['type'], object>> = {
+    postgres: { schema: 'dpop_synchronized' },
+    mariadb: { database: 'dpop_synchronized' },
+    'better-sqlite3': { database: ':memory:' },
+  };
+  if (connection.type === 'postgres' || connection.type === 'mariadb') {
+    const admin = new DataSource(connection);
+    await admin.initialize();
+    await admin.query(
+      connection.type === 'postgres'
+        ? 'CREATE SCHEMA IF NOT EXISTS dpop_synchronized'
+        : 'CREATE DATABASE IF NOT EXISTS dpop_synchronized',
+    );
+    await admin.destroy();
+  }
+  const dataSource = new DataSource({
+    ...connection,
+    ...own[connection.type],
+    entities: DPOP_TYPEORM_ENTITIES,
+    synchronize: true,
+    dropSchema: true,
+  } as DataSourceOptions);
+  return dataSource.initialize();
 }

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FixedTimeouts } from '../../lib/storage/redis/fixed-timeouts.js';
+import { FixedTimeouts } from '../../lib/storage/fixed-timeouts.js';
 
 const late = () => new Error('too late');
 const never = () => new Promise<never>(() => {});
 const realSetTimeout = setTimeout; // the spy below counts the timers of FixedTimeouts only
 const sleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
 
-describe('FixedTimeouts (the Redis store: every command bounded, on one timer)', () => {
+describe('FixedTimeouts (the Redis and SQL stores: every operation bounded, on one timer)', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('passes on what settles in time, and reports each settling once', async () => {
@@ -100,5 +100,26 @@ describe('FixedTimeouts (the Redis store: every command bounded, on one timer)',
     const fresh = new FixedTimeouts(1000, late);
     await Promise.all(Array.from({ length: 5000 }, (_, i) => fresh.bound(Promise.resolve(i), () => {})));
     expect(fresh.size).toBe(0);
+  });
+
+  it('calls `expired` once for what outlives the limit, after its rejection, and never for what settles in time', async () => {
+    const timeouts = new FixedTimeouts(30, late);
+    const events: string[] = [];
+    const hung = timeouts.bound(
+      never(),
+      () => events.push('settled'),
+      () => events.push('expired'),
+    );
+    hung.catch(() => events.push('rejected'));
+    await expect(
+      timeouts.bound(
+        Promise.resolve('OK'),
+        () => {},
+        () => events.push('expired too'),
+      ),
+    ).resolves.toBe('OK');
+    await expect(hung).rejects.toThrow('too late');
+    await sleep(0);
+    expect(events).toEqual(['expired', 'rejected']); // expired runs in the timer's callback; handlers of the rejection after it
   });
 });

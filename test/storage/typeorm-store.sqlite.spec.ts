@@ -42,6 +42,18 @@ describe('TypeOrmDpopStore.open() on a SQLite file in WAL mode', () => {
   });
 });
 
+describe('TypeOrmDpopStore options', () => {
+  it('checks queryTimeoutMs at start-up: an integer from 1 to 60000 ms', () => {
+    const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:' });
+    for (const queryTimeoutMs of [0, 1.5, 60_001]) {
+      expect(() => new TypeOrmDpopStore(dataSource, { pruneIntervalSeconds: 0, queryTimeoutMs })).toThrow(
+        `TypeOrmDpopStore option "queryTimeoutMs" must be an integer from 1 to 60000 (got number ${queryTimeoutMs}).`,
+      );
+    }
+    expect(() => new TypeOrmDpopStore(dataSource, { pruneIntervalSeconds: 0, queryTimeoutMs: 60_000 })).not.toThrow();
+  });
+});
+
 describe('TypeOrmDpopStore on better-sqlite3', () => {
   const key = (tag: string) => `${tag}${Date.now()}`.padEnd(43, 'x').slice(0, 43);
   /** Rows with this id, read through a second connection: only committed rows. */

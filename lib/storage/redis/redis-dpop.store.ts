@@ -5,7 +5,7 @@ import { IoRedisCommands } from './ioredis.commands.js';
 import { NodeRedisCommands } from './node-redis.commands.js';
 import { isIoRedis, isNodeRedis, type RedisClientLike, type RedisCommands } from './redis-client.js';
 import type { ProofRecord } from '../../proof/proof-replay-store.js';
-import { FixedTimeouts } from './fixed-timeouts.js';
+import { FixedTimeouts } from '../fixed-timeouts.js';
 import { connectRedis, type RedisClientLibrary } from './redis-connect.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 import { assertInteger, assertOneOf, describeValue, optionError } from '../../internal/assert-options.js';

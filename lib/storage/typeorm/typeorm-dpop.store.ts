@@ -1,17 +1,18 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import { DataSource, type DataSourceOptions, type Repository } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DPOP_LOGGER_CONTEXT } from '../../dpop.constants.js';
 import { DpopConfigurationError } from '../../dpop.errors.js';
 import { DpopStore } from '../dpop-store.js';
 import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
-import { preparedReplayInsert, type ReplayInsert } from './replay-insert.js';
+import { driverQuery, type DriverQuery, type QueryResult } from './driver-query.js';
 import type { ProofRecord } from '../../proof/proof-replay-store.js';
 import { SqliteReplayWriter, type SqliteConnection } from './sqlite-replay-writer.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 import { assertBoolean, assertInteger, assertNumber } from '../../internal/assert-options.js';
 import { DPOP_DEFAULTS } from '../../options/dpop-default-options.js';
+import { FixedTimeouts } from '../fixed-timeouts.js';
 
 /** Options of {@link TypeOrmDpopStore}. @publicApi */
 export interface TypeOrmDpopStoreOptions {
@@ -31,6 +32,16 @@ export interface TypeOrmDpopStoreOptions {
    * @default true
    */
   groupCommit?: boolean;
+  /**
+   * Longest wait for one statement, in ms, the wait for a pooled connection included (1–60000; the same default as
+   * the Redis store's `commandTimeoutMs`). A statement that takes longer (the database hung, unreachable behind a
+   * half-open connection) is abandoned and the request refused with 503, never accepted; its connection is closed
+   * and dropped from the pool, so the store serves again as soon as the database answers. On PostgreSQL and
+   * MySQL/MariaDB; on better-sqlite3 the replay check runs synchronously in the process and cannot hang on a
+   * network (its wait for an app transaction is bounded at 1 s).
+   * @default 1000
+   */
+  queryTimeoutMs?: number;
 }
 
 /** Where {@link TypeOrmDpopStore.open} puts its database by default. @publicApi */
@@ -47,22 +58,36 @@ const DIALECTS: Record<string, Dialect> = {
 
 interface Statements {
   insertReplay: string;
+  saveBinding: string;
+  findBinding: string;
+  deleteBinding: string;
   pruneReplay: string;
   pruneBindings: string;
 }
 
 function statements(dialect: Dialect, replay: string, bindings: string): Statements {
   const p = dialect === 'postgres' ? (n: number) => `$${n}` : () => '?';
+  const binding = {
+    findBinding: `SELECT jkt, client_id, expires_at FROM ${bindings} WHERE token_hash = ${p(1)}`,
+    deleteBinding: `DELETE FROM ${bindings} WHERE token_hash = ${p(1)}`,
+  };
+  const insertBinding = `INSERT INTO ${bindings} (token_hash, jkt, client_id, expires_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`;
   switch (dialect) {
     case 'mysql':
       return {
+        ...binding,
         insertReplay: `INSERT IGNORE INTO ${replay} (id, expires_at) VALUES (?, ?)`,
+        saveBinding: `${insertBinding} ON DUPLICATE KEY UPDATE jkt = VALUES(jkt), client_id = VALUES(client_id), expires_at = VALUES(expires_at)`,
         pruneReplay: `DELETE FROM ${replay} WHERE expires_at <= ? LIMIT ?`,
         pruneBindings: `DELETE FROM ${bindings} WHERE expires_at <= ? LIMIT ?`,
       };
     default:
       return {
+        ...binding,
         insertReplay: `INSERT INTO ${replay} (id, expires_at) VALUES (${p(1)}, ${p(2)}) ON CONFLICT (id) DO NOTHING`,
+        saveBinding:
+          `${insertBinding} ON CONFLICT (token_hash) DO UPDATE SET ` +
+          'jkt = excluded.jkt, client_id = excluded.client_id, expires_at = excluded.expires_at',
         pruneReplay: `DELETE FROM ${replay} WHERE id IN (SELECT id FROM ${replay} WHERE expires_at <= ${p(1)} LIMIT ${p(2)})`,
         pruneBindings:
           `DELETE FROM ${bindings} WHERE token_hash IN ` +
@@ -87,7 +112,8 @@ const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
  * DataSource's driver (better-sqlite3, pg, mysql2) so the request path skips
  * TypeORM's query building; TypeORM keeps the schema and the connections. Expired rows are deleted in
  * bounded batches on a timer, off the request path. Database errors reject,
- * so the verifier refuses the proof (fail closed).
+ * so the verifier refuses the proof (fail closed); on PostgreSQL and MySQL/MariaDB every statement is bounded by
+ * `queryTimeoutMs`, and one that outlives it rejects the same way.
  * @publicApi
  */
 export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
@@ -97,8 +123,10 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
   private readonly batchSize: number;
   private readonly maxBatches: number;
   private sql?: Statements;
-  /** The replay insert prepared on pg or mysql2 (undefined: through a query runner or {@link sqlite}). */
-  private insertReplay?: ReplayInsert;
+  /** Statements on the pg or mysql2 pool (undefined: through a TypeORM query runner, and {@link sqlite}). */
+  private query?: DriverQuery;
+  /** Every statement's time limit, on one timer. */
+  private readonly timeouts: FixedTimeouts;
   /** The replay insert on better-sqlite3. */
   private sqlite?: SqliteReplayWriter;
   private readonly groupCommit: boolean;
@@ -128,10 +156,16 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     this.maxBatches = options.maxPruneBatches ?? defaults.maxPruneBatches;
     this.groupCommit = options.groupCommit ?? defaults.groupCommit;
     const interval = options.pruneIntervalSeconds ?? defaults.pruneIntervalSeconds;
+    const timeoutMs = options.queryTimeoutMs ?? defaults.queryTimeoutMs;
     assertInteger('TypeOrmDpopStore', 'pruneBatchSize', this.batchSize, 1);
     assertInteger('TypeOrmDpopStore', 'maxPruneBatches', this.maxBatches, 1);
     assertBoolean('TypeOrmDpopStore', 'groupCommit', this.groupCommit);
     assertNumber('TypeOrmDpopStore', 'pruneIntervalSeconds', interval, 0);
+    assertInteger('TypeOrmDpopStore', 'queryTimeoutMs', timeoutMs, 1, 60_000);
+    this.timeouts = new FixedTimeouts(
+      timeoutMs,
+      () => new Error(`TypeOrmDpopStore: a statement took longer than ${timeoutMs} ms`),
+    );
     if (interval > 0) {
       this.timer = setInterval(() => void this.prune().catch(() => undefined), interval * 1000);
       this.timer.unref();
@@ -191,8 +225,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
         throw new Error('TypeOrmDpopStore: malformed replay key');
       const sql = this.statements().insertReplay;
       if (this.sqlite) return this.sqlite.remember(key, expiresAt);
-      const affected = this.insertReplay ? this.insertReplay(key, expiresAt) : this.run(sql, [key, expiresAt]);
-      return affected.then((n) => n === 1);
+      return this.run(sql, [key, expiresAt]).then(inserted);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -217,21 +250,23 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     if (!BASE64URL_SHA256.test(binding.tokenHash) || !BASE64URL_SHA256.test(binding.jkt)) {
       throw new Error('TypeOrmDpopStore: a binding needs a 43-character token hash and thumbprint');
     }
-    await this.bindings().upsert(
-      { tokenHash: binding.tokenHash, jkt: binding.jkt, clientId: binding.clientId, expiresAt: binding.expiresAt },
-      ['tokenHash'],
-    );
+    const { tokenHash, jkt, clientId, expiresAt } = binding;
+    await this.run(this.statements().saveBinding, [tokenHash, jkt, clientId, expiresAt]);
   }
 
   async findRefreshTokenBinding(tokenHash: string): Promise<RefreshTokenBinding | undefined> {
     if (!BASE64URL_SHA256.test(tokenHash)) return undefined;
-    const row = await this.bindings().findOneBy({ tokenHash });
-    if (!row || row.expiresAt <= this.now()) return undefined;
-    return { tokenHash: row.tokenHash, jkt: row.jkt, clientId: row.clientId, expiresAt: row.expiresAt };
+    const [row] = (await this.run(this.statements().findBinding, [tokenHash])).rows;
+    if (!row) return undefined;
+    // bigint comes back as a string from PostgreSQL and MySQL; times fit a JS number
+    const expiresAt = Number(row.expires_at);
+    if (!(expiresAt > this.now())) return undefined;
+    return { tokenHash, jkt: String(row.jkt), clientId: String(row.client_id), expiresAt };
   }
 
   async deleteRefreshTokenBinding(tokenHash: string): Promise<void> {
-    await this.bindings().delete({ tokenHash });
+    if (!BASE64URL_SHA256.test(tokenHash)) return; // never stored
+    await this.run(this.statements().deleteBinding, [tokenHash]);
   }
 
   /**
@@ -262,7 +297,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
     try {
       for (const statement of [this.statements().pruneReplay, this.statements().pruneBindings]) {
         for (let batch = 0; batch < this.maxBatches; batch++) {
-          const deleted = await this.run(statement, [now, this.batchSize]);
+          const { affected: deleted } = await this.run(statement, [now, this.batchSize]);
           removed += deleted;
           if (deleted < this.batchSize) break;
         }
@@ -294,25 +329,28 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
         const driver = this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection };
         this.sqlite = new SqliteReplayWriter(() => driver.databaseConnection, this.sql.insertReplay, this.groupCommit);
       } else {
-        this.insertReplay = preparedReplayInsert(this.dataSource, this.sql.insertReplay);
+        this.query = driverQuery(this.dataSource, this.timeouts);
       }
     }
     return this.sql;
   }
 
-  private bindings(): Repository<DpopRefreshTokenBinding> {
-    this.statements(); // checks the DataSource once
-    return this.dataSource.getRepository(DpopRefreshTokenBinding);
+  /** Runs one statement within the time limit: on the driver's pool, or through a TypeORM query runner. */
+  private run(sql: string, parameters: unknown[]): Promise<QueryResult> {
+    if (this.query) return this.query(sql, parameters);
+    return this.timeouts.bound(this.runOnQueryRunner(sql, parameters), () => undefined);
   }
 
-  /** Runs one statement and returns the affected row count. */
-  private async run(sql: string, parameters: unknown[]): Promise<number> {
+  private async runOnQueryRunner(sql: string, parameters: unknown[]): Promise<QueryResult> {
     const runner = this.dataSource.createQueryRunner();
     try {
       const result = await runner.query(sql, parameters, true);
-      return result.affected ?? 0;
+      const rows = Array.isArray(result.records) ? (result.records as Record<string, unknown>[]) : [];
+      return { rows, affected: result.affected ?? 0 };
     } finally {
       await runner.release();
     }
   }
 }
+
+const inserted = ({ affected }: QueryResult) => affected === 1;

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 interface Deadline {
   readonly at: number;
   readonly reject: (error: Error) => void;
+  readonly expired?: () => void;
   done: boolean;
 }
 
@@ -10,7 +11,7 @@ interface Deadline {
  * Bounds promises by one fixed time limit with a single timer. The limit is the same for every promise, so
  * their deadlines come in the order they were added, and the timer only ever waits for the oldest one that
  * is still open. A `setTimeout` and `clearTimeout` per Redis command cost more than the rest of the store's
- * wrapper around it.
+ * wrapper around it. Used by both network stores (Redis, TypeORM on PostgreSQL and MySQL/MariaDB).
  * @internal
  */
 export class FixedTimeouts {
@@ -38,11 +39,12 @@ export class FixedTimeouts {
 
   /**
    * Settles like `promise`, or rejects with `error()` once the time limit has passed without it settling.
-   * `settled` runs when `promise` itself settles, in time or not.
+   * `settled` runs when `promise` itself settles, in time or not; `expired`, right after the rejection for the
+   * time limit (to abandon the work behind `promise`, e.g. close the connection it hangs on).
    */
-  bound<T>(promise: Promise<T>, settled: () => void): Promise<T> {
+  bound<T>(promise: Promise<T>, settled: () => void, expired?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const deadline: Deadline = { at: this.now() + this.ms, reject, done: false };
+      const deadline: Deadline = { at: this.now() + this.ms, reject, expired, done: false };
       this.queue.push(deadline);
       if (this.timer === undefined) this.arm(this.ms);
       promise.then(
@@ -96,6 +98,7 @@ export class FixedTimeouts {
       }
       deadline.done = true;
       deadline.reject(this.error());
+      deadline.expired?.();
     }
     this.dropSettled();
   };
