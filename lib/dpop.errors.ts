@@ -62,10 +62,10 @@ export abstract class DpopError extends HttpException {
   protected constructor(
     readonly code: DpopErrorCode,
     message: string,
-    options: { cause?: unknown; description?: string } = {},
+    options: { cause?: unknown } = {},
   ) {
     const { status, description } = DPOP_ERROR_RESPONSES[code];
-    const body = { error: code, error_description: options.description ?? description };
+    const body = { error: code, error_description: description };
     super(body, status, { cause: options.cause, description: body.error_description });
     this.message = message;
     this.name = new.target.name;
@@ -127,7 +127,8 @@ export class DpopProofError extends DpopError {
     message: string,
     readonly nonce?: string,
   ) {
-    super(code, message, { description: message });
+    // The body Nest's own exception filter would send carries the constant description, never `message`.
+    super(code, message);
   }
 }
 

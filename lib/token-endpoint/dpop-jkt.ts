@@ -1,5 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
-
+import { tokenError } from '../http/dpop-http-errors.js';
 import { BASE64URL_SHA256 } from '../internal/patterns.js';
 
 /**
@@ -11,10 +10,7 @@ import { BASE64URL_SHA256 } from '../internal/patterns.js';
 export function parseDpopJkt(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !BASE64URL_SHA256.test(value)) {
-    throw new HttpException(
-      { error: 'invalid_request', error_description: 'dpop_jkt must be a base64url SHA-256 JWK thumbprint' },
-      HttpStatus.BAD_REQUEST,
-    );
+    throw tokenError('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint');
   }
   return value;
 }
@@ -28,9 +24,6 @@ export function parseDpopJkt(value: unknown): string | undefined {
  */
 export function assertDpopJkt(recorded: string | undefined, proofJkt: string | undefined): void {
   if (recorded !== undefined && recorded !== proofJkt) {
-    throw new HttpException(
-      { error: 'invalid_grant', error_description: 'The DPoP proof key does not match the authorization request' },
-      HttpStatus.BAD_REQUEST,
-    );
+    throw tokenError('invalid_grant', 'The DPoP proof key does not match the authorization request');
   }
 }
