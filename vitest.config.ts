@@ -7,6 +7,7 @@ const CONCERNS = [
   'module',
   'proof',
   'http',
+  'access-token',
   'resource-server',
   'token-endpoint',
   'storage',

@@ -1,5 +1,5 @@
-// What metrics and events add to one request: the proof step's two clock reads, the counter and histogram
-// calls and the listener check, as `DpopProofStep.verify` makes them on an accepted proof. Without an SDK the
+// What metrics and events add to one request: the authenticator's two clock reads, the counter and histogram
+// calls and the listener check, as `DpopAuthenticator` makes them on an accepted proof. Without an SDK the
 // @opentelemetry/api instruments are no-ops; with the SDK (in-memory reader) they aggregate for real.
 // `npm run bench:telemetry` (after a build). Target: ≤ 2 µs per request without an SDK.
 import 'reflect-metadata';

@@ -58,7 +58,7 @@ export class DpopTelemetry {
     if (this.events.active) this.events.emit({ type: 'proof.accepted', jkt, method, durationMs });
   }
 
-  /** A proof step that threw: a refused proof, a store outage, or something else (counted as nothing). */
+  /** A proof check that threw: a refused proof, a store outage, or something else (counted as nothing). */
   proofFailed(error: unknown, started: number): void {
     const durationMs = performance.now() - started;
     if (error instanceof DpopProofError) {

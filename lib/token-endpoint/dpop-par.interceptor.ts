@@ -17,7 +17,7 @@ const DEFAULT_ENDPOINT = resolveParEndpointOptions();
 
 /**
  * Guards a pushed authorization request endpoint (RFC 9126) the RFC 9449 §10.1 way,
- * with the same proof step and error format as the token endpoint: verifies the
+ * with the same proof check and error format as the token endpoint: verifies the
  * request's `DPoP` proof when there is one (`htm` POST, `htu` the endpoint, no
  * `ath`; required with `requireProof`), applies the nonce policy (`400
  * use_dpop_nonce` + `DPoP-Nonce`), refuses a `dpop_jkt` that is malformed

@@ -6,9 +6,9 @@ import { DpopStore } from '../dpop-store.js';
 import type { RefreshTokenBinding } from '../refresh-token-binding.js';
 import { DPOP_TYPEORM_MIGRATIONS } from './dpop-store.migration.js';
 import { DpopRefreshTokenBinding, DpopReplayRecord, DPOP_TYPEORM_ENTITIES } from './dpop-typeorm.entities.js';
-import { driverQuery, type DriverQuery, type QueryResult } from './driver-query.js';
+import { driverQuery, sqliteConnection, type DriverQuery, type QueryResult } from './driver-access.js';
 import type { ProofRecord } from '../../proof/proof-replay-store.js';
-import { SqliteReplayWriter, type SqliteConnection } from './sqlite-replay-writer.js';
+import { SqliteReplayWriter } from './sqlite-replay-writer.js';
 import { BASE64URL_SHA256 } from '../../internal/patterns.js';
 import { assertBoolean, assertInteger, assertNumber } from '../../internal/assert-options.js';
 import { DPOP_DEFAULTS } from '../../options/dpop-default-options.js';
@@ -326,8 +326,8 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
           .join('.');
       this.sql = statements(this.dialect, escape(DpopReplayRecord), escape(DpopRefreshTokenBinding));
       if (this.dataSource.options.type === 'better-sqlite3') {
-        const driver = this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection };
-        this.sqlite = new SqliteReplayWriter(() => driver.databaseConnection, this.sql.insertReplay, this.groupCommit);
+        const connection = sqliteConnection(this.dataSource);
+        this.sqlite = new SqliteReplayWriter(connection, this.sql.insertReplay, this.groupCommit);
       } else {
         this.query = driverQuery(this.dataSource, this.timeouts);
       }

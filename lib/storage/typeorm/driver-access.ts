@@ -1,6 +1,45 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { FixedTimeouts } from '../fixed-timeouts.js';
+import type { SqliteConnection } from './sqlite-replay-writer.js';
+
+/*
+ * Every read of TypeORM's driver internals is in this file, and nowhere else: the pg pool (`driver.master`), the
+ * mysql2/mysql pool (`driver.pool`) and the better-sqlite3 connection (`driver.databaseConnection`). They are not
+ * TypeORM's public API; `driverAccess()` says what was found, and a test runs it on typeorm 0.3 and 1.x against
+ * real databases, so a release that moves them fails a test, not production.
+ */
+
+/** What the store found on a DataSource's driver. @internal */
+export type DriverAccess = 'pg-pool' | 'mysql-pool' | 'sqlite-connection' | 'none';
+
+interface DriverInternals {
+  master?: PgPool;
+  pool?: MysqlPool;
+  databaseConnection?: SqliteConnection;
+}
+
+const internals = (dataSource: DataSource) => dataSource.driver as unknown as DriverInternals;
+
+/** The driver internal the store uses on this (initialized) DataSource, or `'none'`. @internal */
+export function driverAccess(dataSource: DataSource): DriverAccess {
+  const driver = internals(dataSource);
+  const type = dataSource.options.type;
+  if (type === 'postgres' && typeof driver.master?.connect === 'function') return 'pg-pool';
+  if ((type === 'mysql' || type === 'mariadb') && typeof driver.pool?.getConnection === 'function') {
+    return 'mysql-pool';
+  }
+  if (type === 'better-sqlite3' && typeof driver.databaseConnection?.prepare === 'function') {
+    return 'sqlite-connection';
+  }
+  return 'none';
+}
+
+/** The better-sqlite3 connection, read at each use (a reconnected DataSource has a new one). @internal */
+export function sqliteConnection(dataSource: DataSource): () => SqliteConnection | undefined {
+  const driver = internals(dataSource);
+  return () => driver.databaseConnection;
+}
 
 /** What one statement gave back: the rows it read, and how many rows it inserted, changed or deleted. @internal */
 export interface QueryResult {
@@ -53,7 +92,7 @@ const nothing = () => undefined;
  */
 export function driverQuery(dataSource: DataSource, timeouts: FixedTimeouts): DriverQuery | undefined {
   const type = dataSource.options.type;
-  const driver = dataSource.driver as unknown as { master?: PgPool; pool?: MysqlPool };
+  const driver = internals(dataSource);
   if (type === 'postgres') {
     // one name per statement text: the table path may differ between DataSources
     const names = new Map<string, string>();
