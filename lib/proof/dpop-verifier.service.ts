@@ -108,32 +108,22 @@ export class DpopVerifierService {
           .add(() => this.check(key, proof, request))
           .then(({ result, fresh }) => this.recorded(fresh, result));
       }
-      return Promise.resolve(this.checkAndRecord(key, proof, request));
+      return this.checkAndRecord(key, proof, request);
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
-  /** Every check after the header's, then the replay record: a result, or a promise when the store is asynchronous. */
-  private checkAndRecord(
-    key: KeyEntry,
-    proof: string,
-    request: DpopVerifyRequest,
-  ): DpopVerifyResult | Promise<DpopVerifyResult> {
+  /** Every check after the header's, then the replay record. */
+  private async checkAndRecord(key: KeyEntry, proof: string, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
     const { result, record } = this.check(key, proof, request);
-    let fresh: boolean | Promise<boolean>;
+    let fresh: boolean;
     try {
-      fresh = this.store.rememberProof(record.key, record.expiresAt);
+      fresh = await this.store.rememberProof(record.key, record.expiresAt);
     } catch (error) {
       throw this.storeFailed(error);
     }
-    if (typeof fresh === 'boolean') return this.recorded(fresh, result);
-    return fresh.then(
-      (answer) => this.recorded(answer, result),
-      (error: unknown) => {
-        throw this.storeFailed(error);
-      },
-    );
+    return this.recorded(fresh, result);
   }
 
   /** Every check after the header's: the result and its replay record, not yet written; a refusal is thrown. */

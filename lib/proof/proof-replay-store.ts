@@ -13,7 +13,7 @@ export interface ProofRecord {
  * @internal
  */
 export interface ProofReplayStore {
-  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean;
+  rememberProof(key: string, expiresAt: number): Promise<boolean>;
   rememberProofs(records: readonly ProofRecord[]): Promise<boolean[]>;
 }
 

@@ -12,15 +12,12 @@ export abstract class DpopStore {
   /**
    * Records a proof, atomically: `true` the first time `key` is seen and
    * `false` on every later call until `expiresAt` has passed, even when several
-   * callers (or instances sharing the store) race. A store that can answer
-   * synchronously (the memory store) returns the boolean itself, which keeps a
-   * promise off the request path; others resolve it. Implementations must
-   * throw or reject when they cannot answer; the verifier then refuses the
-   * proof (fail closed).
+   * callers (or instances sharing the store) race. Implementations must reject
+   * when they cannot answer; the verifier then refuses the proof (fail closed).
    * @param key a fixed-length hash of the proof key thumbprint and `jti`
    * @param expiresAt when the record may be forgotten, in ms since the epoch
    */
-  abstract rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean;
+  abstract rememberProof(key: string, expiresAt: number): Promise<boolean>;
 
   /**
    * Records several proofs at once, with the same answers as {@link rememberProof}

@@ -52,9 +52,13 @@ export class MemoryDpopStore extends DpopStore {
     return this.records.size;
   }
 
-  /** Answers synchronously (no promise on the request path); throws when full of live records. */
-  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
-    return this.insertIfAbsent(key, expiresAt);
+  /** Rejects when full of live records. */
+  rememberProof(key: string, expiresAt: number): Promise<boolean> {
+    try {
+      return Promise.resolve(this.insertIfAbsent(key, expiresAt));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   saveRefreshTokenBinding(binding: RefreshTokenBinding): Promise<void> {

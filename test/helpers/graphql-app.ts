@@ -137,7 +137,7 @@ export class NoteResolver {
 /** A store that counts the proofs it is asked to remember. */
 export class CountingStore extends MemoryDpopStore {
   readonly keys: string[] = [];
-  override rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
+  override rememberProof(key: string, expiresAt: number): Promise<boolean> {
     this.keys.push(key);
     return super.rememberProof(key, expiresAt);
   }

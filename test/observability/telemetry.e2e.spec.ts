@@ -15,7 +15,7 @@ class TestReader extends MetricReader {
 /** A memory store that can be switched off. */
 class SwitchableStore extends MemoryDpopStore {
   down = false;
-  override rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
+  override rememberProof(key: string, expiresAt: number): Promise<boolean> {
     return this.down ? Promise.reject(new Error('store down')) : super.rememberProof(key, expiresAt);
   }
 }

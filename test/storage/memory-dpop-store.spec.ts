@@ -23,14 +23,14 @@ describe('MemoryDpopStore', () => {
       ['b', 300],
       ['c', 200],
     ] as const)
-      store.rememberProof(key, expiresAt);
+      await store.rememberProof(key, expiresAt);
     const binding = { tokenHash: 'h'.repeat(43), jkt: 'j'.repeat(43), clientId: 'c', expiresAt: 150 };
     await store.saveRefreshTokenBinding(binding);
     clock.ms = 200;
     expect(store.prune()).toBe(3); // a, c and the binding; b lives until 300
     expect(store.size).toBe(1);
-    expect(store.rememberProof('b', 400)).toBe(false);
-    expect(store.rememberProof('a', 400)).toBe(true);
+    expect(await store.rememberProof('b', 400)).toBe(false);
+    expect(await store.rememberProof('a', 400)).toBe(true);
     expect(await store.findRefreshTokenBinding(binding.tokenHash)).toBeUndefined();
     expect(store.prune()).toBe(0);
   });
@@ -49,7 +49,7 @@ describe('MemoryDpopStore', () => {
     await store.rememberProof('a', 100);
     await store.rememberProof('b', 200);
     await store.rememberProof('c', 300);
-    expect(() => store.rememberProof('d', 400)).toThrow(/full \(3 unexpired records\); raise maxEntries/);
+    await expect(store.rememberProof('d', 400)).rejects.toThrow(/full \(3 unexpired records\); raise maxEntries/);
     clock.ms = 150;
     expect(await store.rememberProof('d', 400)).toBe(true); // 'a' swept
     expect(store.size).toBe(3);
@@ -64,23 +64,23 @@ describe('MemoryDpopStore', () => {
   it('reclaims the oldest records on the first insert after they expire, also after prune()', async () => {
     const clock = { ms: 0 };
     const store = new MemoryDpopStore({ maxEntries: 3, now: () => clock.ms });
-    store.rememberProof('a', 100);
-    store.rememberProof('b', 300);
+    await store.rememberProof('a', 100);
+    await store.rememberProof('b', 300);
     clock.ms = 99;
-    store.rememberProof('c', 1000);
+    await store.rememberProof('c', 1000);
     expect(store.size).toBe(3); // a is still live at 99
     clock.ms = 100;
-    expect(store.rememberProof('d', 1000)).toBe(true); // a expired at 100: this insert drops it
+    expect(await store.rememberProof('d', 1000)).toBe(true); // a expired at 100: this insert drops it
     expect(store.size).toBe(3);
     clock.ms = 300;
-    expect(store.rememberProof('e', 250)).toBe(true); // b expired at 300: dropped, not swept
+    expect(await store.rememberProof('e', 250)).toBe(true); // b expired at 300: dropped, not swept
     expect(store.size).toBe(3); // c, d, e
     expect(store.prune()).toBe(1); // e expired at 250
-    store.rememberProof('f', 2000);
+    await store.rememberProof('f', 2000);
     clock.ms = 1000;
-    expect(store.rememberProof('g', 3000)).toBe(true); // c and d expired at 1000: both dropped by this insert
+    expect(await store.rememberProof('g', 3000)).toBe(true); // c and d expired at 1000: both dropped by this insert
     expect(store.size).toBe(2); // f and g
-    expect(store.rememberProof('f', 3000)).toBe(false);
+    expect(await store.rememberProof('f', 3000)).toBe(false);
   });
 
   it('rejects a bad maxEntries', () => {
@@ -107,17 +107,17 @@ describe('MemoryDpopStore when full under churn', () => {
 });
 
 describe('MemoryDpopStore under steady traffic', () => {
-  it('reclaims expired records as it goes: its size stays near the live records, far below maxEntries', () => {
+  it('reclaims expired records as it goes: its size stays near the live records, far below maxEntries', async () => {
     const clock = { ms: 0 };
     const store = new MemoryDpopStore({ maxEntries: 100_000, now: () => clock.ms });
     // 1 record per ms, each live for 1,000 ms: about 1,000 live at any time, 50,000 inserted in all.
     for (let i = 0; i < 50_000; i++) {
       clock.ms = i;
-      expect(store.rememberProof(`k${i}`, i + 1000)).toBe(true);
+      expect(await store.rememberProof(`k${i}`, i + 1000)).toBe(true);
     }
     expect(store.size).toBeLessThanOrEqual(1_002);
-    expect(store.rememberProof('k49999', 0)).toBe(false); // a live record is still a replay
-    expect(store.rememberProof('k40000', 0)).toBe(true); // an expired one was forgotten: its proof is too old anyway
+    expect(await store.rememberProof('k49999', 0)).toBe(false); // a live record is still a replay
+    expect(await store.rememberProof('k40000', 0)).toBe(true); // an expired one was forgotten: its proof is too old anyway
   });
 });
 

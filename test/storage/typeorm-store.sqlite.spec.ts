@@ -86,12 +86,13 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
     }
   };
 
-  it('groupCommit: false answers synchronously (a boolean, no promise), and a replay with false', () =>
+  it('groupCommit: false commits each insert before it returns, and answers a replay with false', () =>
     withStore({ groupCommit: false }, async (store) => {
       const id = key('sync');
-      expect(store.rememberProof(id, Date.now() + 60_000)).toBe(true);
-      expect(committedRows(id)).toBe(1);
-      expect(store.rememberProof(id, Date.now() + 60_000)).toBe(false);
+      const first = store.rememberProof(id, Date.now() + 60_000);
+      expect(committedRows(id)).toBe(1); // committed before the call returned, not a turn later
+      expect(await first).toBe(true);
+      expect(await store.rememberProof(id, Date.now() + 60_000)).toBe(false);
     }));
 
   it("group commit: a turn's inserts are written together on the next setImmediate, each answered after the COMMIT", () =>
@@ -99,8 +100,7 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
       const [a, b] = [key('groupa'), key('groupb')];
       const first = store.rememberProof(a, Date.now() + 60_000);
       const second = store.rememberProof(b, Date.now() + 60_000);
-      expect(store.rememberProof(a, Date.now() + 60_000)).toBe(false); // the same key twice in one turn
-      expect(first).toBeInstanceOf(Promise);
+      const twice = store.rememberProof(a, Date.now() + 60_000); // the same key twice in one turn
       expect(committedRows(a) + committedRows(b)).toBe(0); // nothing written yet
       // when an answer arrives, its record is committed (visible to another connection)
       const seen = await Promise.all(
@@ -110,6 +110,7 @@ describe('TypeOrmDpopStore on better-sqlite3', () => {
         [true, 2],
         [true, 2],
       ]);
+      expect(await twice).toBe(false);
       expect(await store.rememberProof(a, Date.now() + 60_000)).toBe(false); // a replay in a later turn
     }));
 

@@ -35,7 +35,7 @@ const emptyBatch = (): Batch => ({ keys: new Set(), expiries: [], settle: [] });
  *   other statement of the app can fall inside it and the write lock is held for microseconds). Each answer
  *   comes after that COMMIT: `true` for a new key, `false` for a replay; if the transaction fails, every
  *   insert of the turn is refused. A key asked for twice in one turn is a replay at once.
- * - **One commit per insert** (`groupCommit: false`): the answer is synchronous, a boolean.
+ * - **One commit per insert** (`groupCommit: false`): each insert committed at once.
  *
  * TypeORM has one connection per SQLite DataSource, so a transaction the app holds open across `await`s
  * would take in an insert made meanwhile, and lose it if the app rolled back. Inserts that find one are
@@ -64,9 +64,11 @@ export class SqliteReplayWriter {
   ) {}
 
   /** `true`: the key is new and recorded; `false`: a replay. Throws or rejects on a database error. */
-  remember(key: string, expiresAt: number): boolean | Promise<boolean> {
+  remember(key: string, expiresAt: number): Promise<boolean> {
     const connection = this.prepared();
-    if (!this.groupCommit && this.canWriteNow(connection)) return this.insert.run(key, expiresAt).changes === 1;
+    if (!this.groupCommit && this.canWriteNow(connection)) {
+      return Promise.resolve(this.insert.run(key, expiresAt).changes === 1);
+    }
     return this.queue(key, expiresAt);
   }
 
@@ -134,9 +136,9 @@ export class SqliteReplayWriter {
   }
 
   /** Adds an insert to the next commit (group commit, or waiting for an app transaction to end). */
-  private queue(key: string, expiresAt: number): boolean | Promise<boolean> {
+  private queue(key: string, expiresAt: number): Promise<boolean> {
     const batch = this.batch;
-    if (batch.keys.has(key)) return false; // asked for twice before the commit: a replay at once
+    if (batch.keys.has(key)) return Promise.resolve(false); // asked for twice before the commit: a replay
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.scheduledFlush);

@@ -219,7 +219,7 @@ export class TypeOrmDpopStore extends DpopStore implements OnModuleDestroy {
    * Resolves after the record is committed: on better-sqlite3 with `groupCommit`, after its turn's COMMIT;
    * without it, synchronously (a boolean). A database error rejects (the proof is refused).
    */
-  rememberProof(key: string, expiresAt: number): Promise<boolean> | boolean {
+  rememberProof(key: string, expiresAt: number): Promise<boolean> {
     try {
       if (!BASE64URL_SHA256.test(key) || !Number.isSafeInteger(expiresAt))
         throw new Error('TypeOrmDpopStore: malformed replay key');
