@@ -1,15 +1,8 @@
+import { DPOP_DEFAULTS } from '../options/dpop-default-options.js';
+
 /**
- * Every default of {@link DpopClientModuleOptions}, in one place.
+ * Every default of {@link DpopClientModuleOptions} (kept with the library's other
+ * defaults, in `lib/options/dpop-default-options.ts`).
  * @publicApi
  */
-export const DPOP_CLIENT_DEFAULTS = {
-  key: { generate: 'ES256' },
-  discovery: 'auto',
-  refreshBeforeExpirySeconds: 30,
-  defaultTokenLifetimeSeconds: 60,
-  authorizationServerTimeoutMs: 10_000,
-  maxNonceOrigins: 1_000,
-  maxTokenResponseBytes: 65_536,
-  allowInsecureRequests: false,
-  followCrossOriginRedirects: false,
-} as const;
+export const DPOP_CLIENT_DEFAULTS = DPOP_DEFAULTS.client;

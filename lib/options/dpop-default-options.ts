@@ -3,11 +3,11 @@ import { ASYMMETRIC_ALGORITHMS } from '../proof/algorithms.js';
 const DAY = 86_400;
 
 /**
- * Every default of the library, in one place (the client's are in
- * `client/dpop-client.defaults.ts`, its own entry). Option resolution, the
- * decorators and the stores merge these into what the application gives;
- * nothing else states a default. Imports nothing but the algorithm list, so
- * every entry (`./redis`, `./typeorm`) may load it.
+ * Every default of the library, in one place: the module's, the decorators',
+ * the stores' and the client's (`client`, which `nestjs-dpop/client` exports as
+ * `DPOP_CLIENT_DEFAULTS`). Option resolution merges these into what the
+ * application gives; nothing else states a default. Imports nothing but the
+ * algorithm list, so every entry (`./client`, `./redis`, `./typeorm`) may load it.
  * @internal
  */
 export const DPOP_DEFAULTS = deepFreeze({
@@ -43,6 +43,17 @@ export const DPOP_DEFAULTS = deepFreeze({
   healthCheck: { timeoutMs: 1000 },
   tokenEndpoint: { requireProof: false, bindRefreshTokens: 'public', refreshTokenLifetime: 14 * DAY },
   parEndpoint: { requireProof: false },
+  client: {
+    key: { generate: 'ES256' },
+    discovery: 'auto',
+    refreshBeforeExpirySeconds: 30,
+    defaultTokenLifetimeSeconds: 60,
+    authorizationServerTimeoutMs: 10_000,
+    maxNonceOrigins: 1_000,
+    maxTokenResponseBytes: 65_536,
+    allowInsecureRequests: false,
+    followCrossOriginRedirects: false,
+  },
 } as const);
 
 function deepFreeze<T extends object>(value: T): T {
