@@ -176,7 +176,7 @@ export class DpopAuthenticator {
   ): Promise<DpopVerifyResult> {
     const started = performance.now();
     try {
-      const result = await this.verifier.verify(proof, { method: facts.method, url: facts.url, ...expect });
+      const result = await this.verifier.verifyInBatch(proof, { method: facts.method, url: facts.url, ...expect });
       this.telemetry.proofAccepted(result.jkt, facts.method, started);
       return result;
     } catch (error) {

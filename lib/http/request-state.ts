@@ -6,9 +6,10 @@ import { nodeRequest, type HttpRequest } from './dpop-request.js';
  * Everything the library keeps for one HTTP request, in one place. Besides this, it
  * sets one public property, `request.dpop` (what `@Dpop()` reads).
  *
- * The state is keyed by Node's request object, the same under Express and Fastify
- * (`request.raw`), so every guard, GraphQL field and interceptor of one HTTP request
- * finds it, and it goes with the request.
+ * The state is one symbol-keyed property of Node's request object, the same under
+ * Express and Fastify (`request.raw`), so every guard, GraphQL field and interceptor of
+ * one HTTP request finds it, and it goes with the request (a property, not a WeakMap:
+ * no ephemeron for the garbage collector to trace per request).
  *
  * What it may hold is limited on purpose: the request's *credentials* once verified
  * (shared by every guard and GraphQL field of the request, so a proof is checked and
@@ -30,17 +31,16 @@ export interface DpopRequestState {
   parJkt?: { readonly jkt: string | undefined };
 }
 
-const states = new WeakMap<IncomingMessage, DpopRequestState>();
+const STATE = Symbol('nestjs-dpop:request-state');
+
+type Holder = IncomingMessage & { [STATE]?: DpopRequestState };
 
 /** The state of `request`, created on first use. @internal */
 export function requestState(request: HttpRequest): DpopRequestState {
-  const key = nodeRequest(request);
-  let state = states.get(key);
-  if (state === undefined) states.set(key, (state = {}));
-  return state;
+  return ((nodeRequest(request) as Holder)[STATE] ??= {});
 }
 
 /** The state of `request` if the library made one, without creating it. @internal */
 export function existingRequestState(request: HttpRequest): DpopRequestState | undefined {
-  return states.get(nodeRequest(request));
+  return (nodeRequest(request) as Holder)[STATE];
 }

@@ -83,11 +83,25 @@ export class DpopVerifierService {
    *
    * A returning client (its header already checked and its key imported) costs one
    * signature check, one decode of the claims, one hash for the replay key and the
-   * store's record. With the module option `yieldToEventLoop` (the default) such a
-   * check runs on the next `setImmediate`, back to back with the other checks asked
-   * for in this event-loop turn; the proof's format is still checked at once.
+   * store's record.
    */
   verify(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
+    return this.start(proof, request, false);
+  }
+
+  /**
+   * {@link verify} for the guard and the token endpoints: with the module option
+   * `yieldToEventLoop` (the default) a returning client's check runs on the next
+   * `setImmediate`, back to back with the other checks asked for in this event-loop
+   * turn, and their replay records go to the store in one `rememberProofs` call; the
+   * proof's format is still checked at once.
+   * @internal
+   */
+  verifyInBatch(proof: unknown, request: DpopVerifyRequest): Promise<DpopVerifyResult> {
+    return this.start(proof, request, this.options.yieldToEventLoop);
+  }
+
+  private start(proof: unknown, request: DpopVerifyRequest, batched: boolean): Promise<DpopVerifyResult> {
     try {
       if (typeof request?.method !== 'string' || typeof request.url !== 'string') {
         throw new TypeError('DpopVerifierService.verify needs a request with a string method and url.');
@@ -103,7 +117,7 @@ export class DpopVerifierService {
         if (!HEADER_SEGMENT.test(headerSegment)) throw notCompactJws();
         return this.loadKey(headerSegment).then((loaded) => this.checkAndRecord(loaded, proof, request));
       }
-      if (this.options.yieldToEventLoop) {
+      if (batched) {
         return this.batch
           .add(() => this.check(key, proof, request))
           .then(({ result, fresh }) => this.recorded(fresh, result));

@@ -113,7 +113,7 @@ describe.each<RedisLibrary>(['redis', 'ioredis'])('RedisDpopStore faults on %s',
       const proofs = await Promise.all([proof(), proof(), proof()]);
       const started = Date.now();
       const outcomes = await Promise.allSettled(
-        proofs.map((value) => verifier.verify(value, { method: 'POST', url: HTU })),
+        proofs.map((value) => verifier.verifyInBatch(value, { method: 'POST', url: HTU })),
       );
       return {
         took: Date.now() - started,

@@ -718,11 +718,11 @@ describe('DpopVerifierService: batched checks (the guard with yieldToEventLoop)'
     const forged = good!.slice(0, -4) + (good!.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     store.calls = 0;
 
-    const answers = [good, replayed, replayed, forged].map((proof) => verifier.verify(proof, request));
+    const answers = [good, replayed, replayed, forged].map((proof) => verifier.verifyInBatch(proof, request));
     expect(store.calls).toBe(0); // nothing checked or recorded yet: the checks wait for the next setImmediate
     // the format is still checked at once: refused before the batch runs
     let formatRefused: unknown;
-    verifier.verify('not a jws', request).catch((error: unknown) => (formatRefused = error));
+    verifier.verifyInBatch('not a jws', request).catch((error: unknown) => (formatRefused = error));
     await Promise.resolve();
     expect(formatRefused).toBeInstanceOf(DpopProofError);
     expect(store.calls).toBe(0);
@@ -735,5 +735,19 @@ describe('DpopVerifierService: batched checks (the guard with yieldToEventLoop)'
       'signature',
     ]);
     expect(store.calls).toBe(3); // the forged proof never reached the store
+  });
+
+  it("a direct verify() checks at once, in the caller's turn (no batch)", async () => {
+    const store = new MemoryDpopStore();
+    const { verifier } = await verifierWith({ store });
+    const request = { method: 'GET', url: HTU };
+    await verifier.verify(await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW }), request); // imports the key
+    const proof = await signProof(es256, { htm: 'GET', htu: HTU, iat: NOW });
+    const before = store.size;
+    const answer = verifier.verify(proof, request);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(store.size).toBe(before + 1); // recorded within microtasks, not a loop turn later
+    await expect(answer).resolves.toMatchObject({ claims: { htm: 'GET' } });
   });
 });
