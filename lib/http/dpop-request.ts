@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { DpopRequestError } from '../dpop.errors.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import type { DpopRequestFacts } from './dpop-authenticator.js';
-import { parseHost } from './host.js';
+import { parseHost } from '../internal/host.js';
 
 /** An Express request (an IncomingMessage) or a Fastify request (with `raw`). @internal */
 export type HttpRequest = { raw?: IncomingMessage; originalUrl?: string } & Partial<IncomingMessage>;

@@ -13,7 +13,7 @@ import {
   describeValue,
   optionError,
 } from '../internal/assert-options.js';
-import { parseHost } from '../http/host.js';
+import { parseHost } from '../internal/host.js';
 import type { DpopModuleOptions, DpopNonceOptions } from './dpop-module-options.interface.js';
 import type { DpopStore } from '../storage/dpop-store.js';
 import type {
