@@ -63,9 +63,14 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
 export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
   private readonly endpoint: URL;
   private readonly authorization: string;
+  /** The accepted `aud` values; undefined with `audience: false`. */
+  private readonly audiences?: ReadonlySet<string>;
+  private readonly issuers?: ReadonlySet<string>;
   constructor(private readonly options: ResolvedIntrospectionAccessTokenOptions) {
     super();
     this.endpoint = new URL(options.endpoint);
+    if (options.audience !== false) this.audiences = new Set([options.audience].flat());
+    if (options.issuer !== undefined) this.issuers = new Set([options.issuer].flat());
     const credentials = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
     this.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
@@ -93,6 +98,18 @@ export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
       throw new DpopUnavailableError('the introspection endpoint answered something other than JSON');
     }
     if (!isObject(claims) || claims.active !== true) throw new AccessTokenError('access token is not active');
+    // RFC 7662 §2.2: `aud` is a string or a list of them; one named value suffices.
+    const { audiences, issuers } = this;
+    if (audiences !== undefined) {
+      const aud: unknown[] =
+        typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+      if (!aud.some((value) => typeof value === 'string' && audiences.has(value))) {
+        throw new AccessTokenError('access token was issued for another audience (introspection aud)');
+      }
+    }
+    if (issuers !== undefined && !(typeof claims.iss === 'string' && issuers.has(claims.iss))) {
+      throw new AccessTokenError('access token was issued by another issuer (introspection iss)');
+    }
     return claims as AccessTokenClaims;
   }
 }
