@@ -26,8 +26,14 @@ export interface JwtAccessTokenOptions {
   algorithms?: string[];
   /** Seconds of leeway for `exp`/`nbf`/`iat`. @default 5 */
   clockTolerance?: number;
-  /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked */
+  /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked (`at+jwt` with `profile: 'rfc9068'`) */
   typ?: string;
+  /**
+   * `'rfc9068'`: the token must be an RFC 9068 JWT access token: `typ` `at+jwt` (or `application/at+jwt`, any
+   * case) and the claims of RFC 9068 §2.2 (`iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`).
+   * @default none: `typ` and those claims are checked only as the other options ask
+   */
+  profile?: 'rfc9068';
   /** How long to wait for the `jwksUri` key set, in ms; an issuer that does not answer is a 503. @default 3000 */
   jwksTimeoutMs?: number;
 }

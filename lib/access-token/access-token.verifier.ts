@@ -22,6 +22,9 @@ export abstract class AccessTokenVerifier {
   abstract verify(token: string): Promise<AccessTokenClaims>;
 }
 
+/** RFC 9068 §2.2: the claims a JWT access token must carry. */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+
 /** The reason jose gave, for the debug log: its code and, for a claim check, the claim (`ERR_… aud`). */
 function joseReason(error: unknown): string {
   const { code, claim } = error as { code?: unknown; claim?: unknown };
@@ -47,9 +50,18 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
         algorithms: this.options.algorithms,
         clockTolerance: this.options.clockTolerance,
         typ: this.options.typ,
+        ...(this.options.profile === 'rfc9068' ? { requiredClaims: RFC9068_CLAIMS } : {}),
       });
+      if (this.options.profile === 'rfc9068') {
+        for (const claim of ['sub', 'client_id', 'jti']) {
+          if (typeof payload[claim] !== 'string' || payload[claim] === '') {
+            throw new AccessTokenError(`access token JWT is not valid (RFC 9068: ${claim} is not a string)`);
+          }
+        }
+      }
       return payload as AccessTokenClaims;
     } catch (error) {
+      if (error instanceof AccessTokenError) throw error;
       const code = (error as { code?: string }).code;
       if ((code !== undefined && KEY_SET_UNAVAILABLE.has(code)) || error instanceof TypeError) {
         throw new DpopUnavailableError('the JWK set of the access-token issuer could not be fetched', { cause: error });

@@ -72,6 +72,7 @@ const JWT_OPTION_NAMES = names<JwtAccessTokenOptions>({
   algorithms: true,
   clockTolerance: true,
   typ: true,
+  profile: true,
   jwksTimeoutMs: true,
 });
 const INTROSPECTION_OPTION_NAMES = names<IntrospectionAccessTokenOptions>({
@@ -178,6 +179,9 @@ function stringOrList(value: string | string[]): string | string[] {
   return typeof value === 'string' ? value : (Object.freeze([...value]) as string[]);
 }
 
+/** RFC 9068 §4: `typ` is `at+jwt` or `application/at+jwt`, in any case (as jose compares it). */
+const AT_JWT_TYP = /^(application\/)?at\+jwt$/i;
+
 /** @param maxTtlSeconds `accessTokenCache.maxTtlSeconds`, the bound of every cached verification */
 function accessToken(value: unknown, maxTtlSeconds: number): ResolvedDpopOptions['accessToken'] {
   if (value === undefined) return undefined;
@@ -196,9 +200,18 @@ function accessToken(value: unknown, maxTtlSeconds: number): ResolvedDpopOptions
       if (options.keys !== undefined && (!Array.isArray(options.keys) || options.keys.length === 0)) {
         fail('accessToken.keys', 'must be a non-empty array of public JWKs');
       }
+      if (options.profile !== undefined) assertOneOf(OWNER, 'accessToken.profile', options.profile, ['rfc9068']);
+      if (options.typ !== undefined) assertNonEmptyString(OWNER, 'accessToken.typ', options.typ);
+      if (options.profile === 'rfc9068' && options.typ !== undefined && !AT_JWT_TYP.test(String(options.typ))) {
+        fail(
+          'accessToken.typ',
+          `must be left out or be 'at+jwt' with profile 'rfc9068' (got ${describeValue(options.typ)})`,
+        );
+      }
       const defaults = DPOP_DEFAULTS.jwt;
       return Object.freeze({
         ...(options as unknown as JwtAccessTokenOptions),
+        ...(options.profile === 'rfc9068' ? { typ: (options.typ as string | undefined) ?? 'at+jwt' } : {}),
         algorithms: [...(algorithmList('accessToken.algorithms', options.algorithms, false) ?? ASYMMETRIC_ALGORITHMS)],
         clockTolerance: integer('accessToken.clockTolerance', options.clockTolerance, defaults.clockTolerance, 0, DAY),
         jwksTimeoutMs: integer('accessToken.jwksTimeoutMs', options.jwksTimeoutMs, defaults.jwksTimeoutMs, 1, 60_000),

@@ -216,6 +216,14 @@ describe('DpopModule', () => {
       },
       /"accessToken.cacheSeconds" must be an integer from 0/,
     ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], profile: 'rfc7519' } },
+      /"accessToken.profile" must be 'rfc9068' \(got "rfc7519"\)/,
+    ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], profile: 'rfc9068', typ: 'JWT' } },
+      /"accessToken.typ" must be left out or be 'at\+jwt' with profile 'rfc9068'/,
+    ],
     [{ accessToken: { type: 'custom' } }, /"accessToken.verify" must be a function/],
     [{ accessToken: { type: 'saml' } }, /"accessToken.type" must be 'jwt', 'introspection' or 'custom'/],
     [{ publicUrl: 'https://api.example.com/v1?x=1' }, /"publicUrl" must have no query/],
