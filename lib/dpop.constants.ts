@@ -1,5 +1,11 @@
-/** Injection token of the resolved, validated options. @internal */
-export const DPOP_OPTIONS = Symbol('DPOP_OPTIONS');
+/**
+ * Injection token of the resolved, validated options. Its description is what Nest prints when a provider
+ * cannot resolve it (a `DpopGuard` subclass, `DpopTokenInterceptor` in a module that cannot see DpopModule).
+ * @internal
+ */
+export const DPOP_OPTIONS = Symbol(
+  'DpopModule options: import DpopModule.forRoot(...) in this module or register it with isGlobal: true',
+);
 
 /** Logger context used by every part of the module. @internal */
 export const DPOP_LOGGER_CONTEXT = 'DpopModule';

@@ -26,8 +26,14 @@ export interface JwtAccessTokenOptions {
   algorithms?: string[];
   /** Seconds of leeway for `exp`/`nbf`/`iat`. @default 5 */
   clockTolerance?: number;
-  /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked */
+  /** Expected JWT `typ`, e.g. `at+jwt` (RFC 9068). @default not checked (`at+jwt` with `profile: 'rfc9068'`) */
   typ?: string;
+  /**
+   * `'rfc9068'`: the token must be an RFC 9068 JWT access token: `typ` `at+jwt` (or `application/at+jwt`, any
+   * case) and the claims of RFC 9068 §2.2 (`iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`).
+   * @default none: `typ` and those claims are checked only as the other options ask
+   */
+  profile?: 'rfc9068';
   /** How long to wait for the `jwksUri` key set, in ms; an issuer that does not answer is a 503. @default 3000 */
   jwksTimeoutMs?: number;
 }
@@ -40,6 +46,22 @@ export interface IntrospectionAccessTokenOptions {
   /** Client credentials for the endpoint (HTTP Basic, RFC 7662 §2.1). */
   clientId: string;
   clientSecret: string;
+  /**
+   * The `aud` the introspection response must name (RFC 7662 §2.2): one of these values, when `aud` is a
+   * string, or among its values, when it is a list. A response without `aud` is refused. `false` accepts
+   * tokens issued for any audience (only when the authorization server issues tokens for this API alone).
+   * Required: starting without it is a configuration error.
+   */
+  audience: string | string[] | false;
+  /** The `iss` the introspection response must name (one of these). @default not checked */
+  issuer?: string | string[];
+  /**
+   * How long an active token's introspection answer is reused, in seconds (never past its `exp`, never past
+   * `accessTokenCache.maxTtlSeconds`). A token revoked at the authorization server keeps working here until its
+   * answer expires; `0` asks the endpoint on every request. An inactive answer is never kept.
+   * @default 0
+   */
+  cacheSeconds?: number;
   /** How long to wait for the endpoint, in ms; one that does not answer is a 503. @default 3000 */
   timeoutMs?: number;
   /** Largest introspection response accepted, in bytes. @default 65536 */

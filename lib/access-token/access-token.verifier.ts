@@ -22,6 +22,9 @@ export abstract class AccessTokenVerifier {
   abstract verify(token: string): Promise<AccessTokenClaims>;
 }
 
+/** RFC 9068 §2.2: the claims a JWT access token must carry. */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+
 /** The reason jose gave, for the debug log: its code and, for a claim check, the claim (`ERR_… aud`). */
 function joseReason(error: unknown): string {
   const { code, claim } = error as { code?: unknown; claim?: unknown };
@@ -47,9 +50,18 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
         algorithms: this.options.algorithms,
         clockTolerance: this.options.clockTolerance,
         typ: this.options.typ,
+        ...(this.options.profile === 'rfc9068' ? { requiredClaims: RFC9068_CLAIMS } : {}),
       });
+      if (this.options.profile === 'rfc9068') {
+        for (const claim of ['sub', 'client_id', 'jti']) {
+          if (typeof payload[claim] !== 'string' || payload[claim] === '') {
+            throw new AccessTokenError(`access token JWT is not valid (RFC 9068: ${claim} is not a string)`);
+          }
+        }
+      }
       return payload as AccessTokenClaims;
     } catch (error) {
+      if (error instanceof AccessTokenError) throw error;
       const code = (error as { code?: string }).code;
       if ((code !== undefined && KEY_SET_UNAVAILABLE.has(code)) || error instanceof TypeError) {
         throw new DpopUnavailableError('the JWK set of the access-token issuer could not be fetched', { cause: error });
@@ -63,9 +75,14 @@ export class JwtAccessTokenVerifier extends AccessTokenVerifier {
 export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
   private readonly endpoint: URL;
   private readonly authorization: string;
+  /** The accepted `aud` values; undefined with `audience: false`. */
+  private readonly audiences?: ReadonlySet<string>;
+  private readonly issuers?: ReadonlySet<string>;
   constructor(private readonly options: ResolvedIntrospectionAccessTokenOptions) {
     super();
     this.endpoint = new URL(options.endpoint);
+    if (options.audience !== false) this.audiences = new Set([options.audience].flat());
+    if (options.issuer !== undefined) this.issuers = new Set([options.issuer].flat());
     const credentials = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
     this.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
@@ -93,6 +110,18 @@ export class IntrospectionAccessTokenVerifier extends AccessTokenVerifier {
       throw new DpopUnavailableError('the introspection endpoint answered something other than JSON');
     }
     if (!isObject(claims) || claims.active !== true) throw new AccessTokenError('access token is not active');
+    // RFC 7662 §2.2: `aud` is a string or a list of them; one named value suffices.
+    const { audiences, issuers } = this;
+    if (audiences !== undefined) {
+      const aud: unknown[] =
+        typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+      if (!aud.some((value) => typeof value === 'string' && audiences.has(value))) {
+        throw new AccessTokenError('access token was issued for another audience (introspection aud)');
+      }
+    }
+    if (issuers !== undefined && !(typeof claims.iss === 'string' && issuers.has(claims.iss))) {
+      throw new AccessTokenError('access token was issued by another issuer (introspection iss)');
+    }
     return claims as AccessTokenClaims;
   }
 }

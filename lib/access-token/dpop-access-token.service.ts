@@ -23,19 +23,28 @@ export interface VerifiedAccessToken {
  * Verifies access tokens with the configured verifier (module option
  * `accessToken`), resolves their `cnf` to a key thumbprint, and caches the
  * result (bounded, never past `exp`), so a token reused across requests is
- * verified once.
+ * verified once. Introspection answers are kept only `accessToken.cacheSeconds`
+ * (default 0: never), so a token the authorization server revokes stops working;
+ * a refusal is never kept.
  * @publicApi
  */
 @Injectable()
 export class DpopAccessTokenService {
   private readonly cache: BoundedCache<string, VerifiedAccessToken>;
   private readonly jku?: JkuFetcher;
+  /** How long a verification is kept, in ms (0: not at all). */
+  private readonly maxTtlMs: number;
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
     @Inject(DPOP_OPTIONS) private readonly options: ResolvedDpopOptions,
   ) {
     this.cache = new BoundedCache(options.accessTokenCache.maxEntries, options.now);
+    const seconds =
+      options.accessToken?.type === 'introspection'
+        ? options.accessToken.cacheSeconds
+        : options.accessTokenCache.maxTtlSeconds;
+    this.maxTtlMs = seconds * 1000;
     if (options.jku) this.jku = new JkuFetcher(options.jku, options.now);
   }
 
@@ -62,8 +71,7 @@ export class DpopAccessTokenService {
     }
     const verified = { claims, jkt: await this.boundKey(claims), ath: hash('sha256', token, 'base64url') };
     const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
-    const maxTtl = this.options.accessTokenCache.maxTtlSeconds * 1000;
-    if (maxTtl > 0) this.cache.set(token, verified, Math.min(exp, now + maxTtl));
+    if (this.maxTtlMs > 0) this.cache.set(token, verified, Math.min(exp, now + this.maxTtlMs));
     return verified;
   }
 

@@ -77,6 +77,20 @@ export function assertNonEmptyString(owner: string, option: string, value: unkno
   }
 }
 
+/** A non-empty string or a non-empty list of them, e.g. an expected `aud`. */
+export function assertStringOrList(owner: string, option: string, value: unknown): asserts value is string | string[] {
+  const valid =
+    (typeof value === 'string' && value.length > 0) ||
+    (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && entry.length > 0));
+  if (!valid) {
+    throw optionError(
+      owner,
+      option,
+      `must be a non-empty string or a non-empty array of them (got ${describeValue(value)})`,
+    );
+  }
+}
+
 /** A function; `what` says which, e.g. `'a function (token) => claims'`. */
 export function assertFunction(
   owner: string,

@@ -37,7 +37,7 @@ export const DPOP_DEFAULTS = deepFreeze({
   protectAllRoutes: false,
   yieldToEventLoop: true,
   jwt: { clockTolerance: 5, jwksTimeoutMs: 3000 },
-  introspection: { timeoutMs: 3000, maxBytes: 65_536 },
+  introspection: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 0 },
   jku: { timeoutMs: 3000, maxBytes: 65_536, cacheSeconds: 300 },
   bound: { allowBearer: false },
   healthCheck: { timeoutMs: 1000 },

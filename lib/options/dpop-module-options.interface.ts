@@ -96,13 +96,14 @@ export interface DpopModuleOptions {
   /**
    * How `DpopGuard` verifies access tokens: `{ type: 'jwt', issuer, audience,
    * jwksUri | keys }`, `{ type: 'introspection', endpoint, clientId,
-   * clientSecret }` (RFC 7662) or `{ type: 'custom', verify }`.
+   * clientSecret, audience }` (RFC 7662) or `{ type: 'custom', verify }`.
    * Required when the guard is used.
    */
   accessToken?: AccessTokenOptions;
   /**
    * Verified access tokens are cached (never past their `exp`) so a token
-   * reused across requests is verified once.
+   * reused across requests is verified once. Introspection answers are kept
+   * only `accessToken.cacheSeconds` (default 0), at most `maxTtlSeconds`.
    * @default { maxEntries: 10000, maxTtlSeconds: 300 }
    */
   accessTokenCache?: { maxEntries?: number; maxTtlSeconds?: number };

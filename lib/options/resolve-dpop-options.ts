@@ -9,6 +9,7 @@ import {
   assertObject,
   assertOneOf,
   assertOptionsObject,
+  assertStringOrList,
   assertUrl,
   describeValue,
   optionError,
@@ -71,6 +72,7 @@ const JWT_OPTION_NAMES = names<JwtAccessTokenOptions>({
   algorithms: true,
   clockTolerance: true,
   typ: true,
+  profile: true,
   jwksTimeoutMs: true,
 });
 const INTROSPECTION_OPTION_NAMES = names<IntrospectionAccessTokenOptions>({
@@ -78,6 +80,9 @@ const INTROSPECTION_OPTION_NAMES = names<IntrospectionAccessTokenOptions>({
   endpoint: true,
   clientId: true,
   clientSecret: true,
+  audience: true,
+  issuer: true,
+  cacheSeconds: true,
   timeoutMs: true,
   maxBytes: true,
   ca: true,
@@ -169,7 +174,16 @@ function store(value: unknown): DpopStore | undefined {
   return value as DpopStore;
 }
 
-function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
+/** A string as given, a list copied and frozen. */
+function stringOrList(value: string | string[]): string | string[] {
+  return typeof value === 'string' ? value : (Object.freeze([...value]) as string[]);
+}
+
+/** RFC 9068 §4: `typ` is `at+jwt` or `application/at+jwt`, in any case (as jose compares it). */
+const AT_JWT_TYP = /^(application\/)?at\+jwt$/i;
+
+/** @param maxTtlSeconds `accessTokenCache.maxTtlSeconds`, the bound of every cached verification */
+function accessToken(value: unknown, maxTtlSeconds: number): ResolvedDpopOptions['accessToken'] {
   if (value === undefined) return undefined;
   const options = value;
   assertObject(OWNER, 'accessToken', options);
@@ -186,9 +200,18 @@ function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
       if (options.keys !== undefined && (!Array.isArray(options.keys) || options.keys.length === 0)) {
         fail('accessToken.keys', 'must be a non-empty array of public JWKs');
       }
+      if (options.profile !== undefined) assertOneOf(OWNER, 'accessToken.profile', options.profile, ['rfc9068']);
+      if (options.typ !== undefined) assertNonEmptyString(OWNER, 'accessToken.typ', options.typ);
+      if (options.profile === 'rfc9068' && options.typ !== undefined && !AT_JWT_TYP.test(String(options.typ))) {
+        fail(
+          'accessToken.typ',
+          `must be left out or be 'at+jwt' with profile 'rfc9068' (got ${describeValue(options.typ)})`,
+        );
+      }
       const defaults = DPOP_DEFAULTS.jwt;
       return Object.freeze({
         ...(options as unknown as JwtAccessTokenOptions),
+        ...(options.profile === 'rfc9068' ? { typ: (options.typ as string | undefined) ?? 'at+jwt' } : {}),
         algorithms: [...(algorithmList('accessToken.algorithms', options.algorithms, false) ?? ASYMMETRIC_ALGORITHMS)],
         clockTolerance: integer('accessToken.clockTolerance', options.clockTolerance, defaults.clockTolerance, 0, DAY),
         jwksTimeoutMs: integer('accessToken.jwksTimeoutMs', options.jwksTimeoutMs, defaults.jwksTimeoutMs, 1, 60_000),
@@ -199,9 +222,28 @@ function accessToken(value: unknown): ResolvedDpopOptions['accessToken'] {
       assertUrl(OWNER, 'accessToken.endpoint', options.endpoint, ['https:', 'http:']);
       assertNonEmptyString(OWNER, 'accessToken.clientId', options.clientId);
       assertNonEmptyString(OWNER, 'accessToken.clientSecret', options.clientSecret);
+      if (options.audience === undefined) {
+        fail(
+          'accessToken.audience',
+          'is required for introspection: the "aud" the introspection response must name, e.g. ' +
+            "'https://api.example.com' (RFC 7662 §2.2); audience: false accepts tokens issued for any audience",
+        );
+      }
+      if (options.audience !== false) assertStringOrList(OWNER, 'accessToken.audience', options.audience);
+      if (options.issuer !== undefined) assertStringOrList(OWNER, 'accessToken.issuer', options.issuer);
       const defaults = DPOP_DEFAULTS.introspection;
+      const cacheSeconds = integer('accessToken.cacheSeconds', options.cacheSeconds, defaults.cacheSeconds, 0, DAY);
+      if (cacheSeconds > maxTtlSeconds) {
+        fail(
+          'accessToken.cacheSeconds',
+          `must be at most accessTokenCache.maxTtlSeconds (${maxTtlSeconds}), the bound of every cached token (got number ${cacheSeconds})`,
+        );
+      }
       return Object.freeze({
         ...(options as unknown as IntrospectionAccessTokenOptions),
+        audience: options.audience === false ? false : stringOrList(options.audience as string | string[]),
+        ...(options.issuer === undefined ? {} : { issuer: stringOrList(options.issuer as string | string[]) }),
+        cacheSeconds,
         timeoutMs: integer('accessToken.timeoutMs', options.timeoutMs, defaults.timeoutMs, 1, 60_000),
         maxBytes: integer('accessToken.maxBytes', options.maxBytes, defaults.maxBytes, 256, 1_048_576),
       });
@@ -272,6 +314,16 @@ export function resolveDpopOptions(options: DpopModuleOptions = {}): ResolvedDpo
   assertObject(OWNER, 'accessTokenCache', cache);
   assertKnownOptions(OWNER, cache, CACHE_OPTION_NAMES, 'accessTokenCache.');
   const d = DPOP_DEFAULTS;
+  const accessTokenCache = Object.freeze({
+    maxEntries: integer('accessTokenCache.maxEntries', cache.maxEntries, d.accessTokenCache.maxEntries, 0, 10_000_000),
+    maxTtlSeconds: integer(
+      'accessTokenCache.maxTtlSeconds',
+      cache.maxTtlSeconds,
+      d.accessTokenCache.maxTtlSeconds,
+      0,
+      DAY,
+    ),
+  });
   return Object.freeze({
     algorithms: algorithmList('algorithms', options.algorithms, true) ?? d.algorithms,
     maxProofLength: integer('maxProofLength', options.maxProofLength, d.maxProofLength, 256, 65_536),
@@ -285,23 +337,8 @@ export function resolveDpopOptions(options: DpopModuleOptions = {}): ResolvedDpo
     store: store(options.store),
     memoryStore: d.memoryStore,
     now: fn('now', options.now, 'a function returning milliseconds since the epoch') ?? Date.now,
-    accessToken: accessToken(options.accessToken),
-    accessTokenCache: Object.freeze({
-      maxEntries: integer(
-        'accessTokenCache.maxEntries',
-        cache.maxEntries,
-        d.accessTokenCache.maxEntries,
-        0,
-        10_000_000,
-      ),
-      maxTtlSeconds: integer(
-        'accessTokenCache.maxTtlSeconds',
-        cache.maxTtlSeconds,
-        d.accessTokenCache.maxTtlSeconds,
-        0,
-        DAY,
-      ),
-    }),
+    accessToken: accessToken(options.accessToken, accessTokenCache.maxTtlSeconds),
+    accessTokenCache,
     maxAccessTokenLength: integer(
       'maxAccessTokenLength',
       options.maxAccessTokenLength,

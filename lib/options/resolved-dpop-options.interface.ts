@@ -18,7 +18,7 @@ export type ResolvedJwtAccessTokenOptions = Defaulted<
 /** Introspection options with every default filled in. @publicApi */
 export type ResolvedIntrospectionAccessTokenOptions = Defaulted<
   IntrospectionAccessTokenOptions,
-  'timeoutMs' | 'maxBytes'
+  'timeoutMs' | 'maxBytes' | 'cacheSeconds'
 >;
 /** `jku` options with every default filled in. @publicApi */
 export type ResolvedJkuOptions = Defaulted<JkuOptions, 'timeoutMs' | 'maxBytes' | 'cacheSeconds'>;

@@ -2,11 +2,13 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
+  type OnModuleInit,
 } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
 import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_SKIP_METADATA } from '../dpop.constants.js';
 import { DpopConfigurationError, DpopRequestError } from '../dpop.errors.js';
 import { DpopAuthenticator, type DpopRequestFacts } from '../http/dpop-authenticator.js';
@@ -24,6 +26,7 @@ import { InjectDpopOptions } from '../options/inject-dpop-options.decorator.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import { DpopGraphqlError } from './dpop-graphql.error.js';
+import { dpopModuleNotVisibleError } from './dpop-module-not-visible.error.js';
 import {
   graphqlRefusalMessage,
   readGraphqlRequest,
@@ -64,11 +67,13 @@ interface GuardedCall {
  * @publicApi
  */
 @Injectable()
-export class DpopGuard implements CanActivate {
+export class DpopGuard implements CanActivate, OnModuleInit {
   protected readonly logger = new Logger(DPOP_LOGGER_CONTEXT);
   @Inject(HttpAdapterHost) protected readonly adapterHost!: HttpAdapterHost;
-  @Inject(DpopAuthenticator) private readonly authenticator!: DpopAuthenticator;
-  @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
+  // Optional, with the options: in a module that cannot see DpopModule, onModuleInit says so (not Nest, about a symbol).
+  @Optional() @Inject(DpopAuthenticator) private readonly authenticator!: DpopAuthenticator;
+  @Optional() @Inject(DpopTelemetry) private readonly telemetry!: DpopTelemetry;
+  @Optional() @Inject(ModulesContainer) private readonly modules?: ModulesContainer;
   private readonly refusedHandlers = new Set<string>();
   /** `algs="…"` of the challenge, made once. */
   private readonly challengeAlgs: string;
@@ -76,12 +81,23 @@ export class DpopGuard implements CanActivate {
   private readonly routes = new WeakMap<object, Map<object, DpopBoundOptions | null>>();
 
   constructor(
-    @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
+    @Optional() @InjectDpopOptions() protected readonly options: ResolvedDpopOptions,
     protected readonly reflector: Reflector,
   ) {
+    if ((options as ResolvedDpopOptions | undefined) === undefined) {
+      this.challengeAlgs = '';
+      return; // DpopModule is not visible here: onModuleInit fails the start, naming the module
+    }
     assertGuardConfigured(options);
     warnWhenClientChoosesHost(options, this.logger);
     this.challengeAlgs = `algs="${options.algorithms.join(' ')}"`;
+  }
+
+  /** Fails the start when the guard's module cannot see DpopModule, with a message that names the module. */
+  onModuleInit(): void {
+    if ((this.options as ResolvedDpopOptions | undefined) === undefined) {
+      throw dpopModuleNotVisibleError(this, this.modules);
+    }
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

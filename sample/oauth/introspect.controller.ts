@@ -42,6 +42,7 @@ export class IntrospectController {
       exp: claims.exp,
       iat: claims.iat,
       iss: claims.iss,
+      aud: claims.aud, // RFC 7662 §2.2: what a resource server's introspection `audience` is checked against
       token_type: cnf?.jkt ? 'DPoP' : 'Bearer',
       ...(cnf?.jkt ? { cnf: { jkt: cnf.jkt } } : {}),
     };

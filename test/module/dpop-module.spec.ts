@@ -162,6 +162,68 @@ describe('DpopModule', () => {
       { accessToken: { type: 'introspection', endpoint: 'https://as/i', clientId: 'c' } },
       /"accessToken.clientSecret" must be a non-empty string/,
     ],
+    [
+      { accessToken: { type: 'introspection', endpoint: 'https://as/i', clientId: 'c', clientSecret: 's' } },
+      /"accessToken.audience" is required for introspection/,
+    ],
+    [
+      {
+        accessToken: {
+          type: 'introspection',
+          endpoint: 'https://as/i',
+          clientId: 'c',
+          clientSecret: 's',
+          audience: [],
+        },
+      },
+      /"accessToken.audience" must be a non-empty string or a non-empty array of them \(got an array\)/,
+    ],
+    [
+      {
+        accessToken: {
+          type: 'introspection',
+          endpoint: 'https://as/i',
+          clientId: 'c',
+          clientSecret: 's',
+          audience: true,
+        },
+      },
+      /"accessToken.audience" must be a non-empty string/,
+    ],
+    [
+      {
+        accessToken: {
+          type: 'introspection',
+          endpoint: 'https://as/i',
+          clientId: 'c',
+          clientSecret: 's',
+          audience: 'a',
+          issuer: [''],
+        },
+      },
+      /"accessToken.issuer" must be a non-empty string or a non-empty array of them/,
+    ],
+    [
+      {
+        accessToken: {
+          type: 'introspection',
+          endpoint: 'https://as/i',
+          clientId: 'c',
+          clientSecret: 's',
+          audience: 'a',
+          cacheSeconds: -1,
+        },
+      },
+      /"accessToken.cacheSeconds" must be an integer from 0/,
+    ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], profile: 'rfc7519' } },
+      /"accessToken.profile" must be 'rfc9068' \(got "rfc7519"\)/,
+    ],
+    [
+      { accessToken: { type: 'jwt', issuer: 'i', audience: 'a', keys: [{}], profile: 'rfc9068', typ: 'JWT' } },
+      /"accessToken.typ" must be left out or be 'at\+jwt' with profile 'rfc9068'/,
+    ],
     [{ accessToken: { type: 'custom' } }, /"accessToken.verify" must be a function/],
     [{ accessToken: { type: 'saml' } }, /"accessToken.type" must be 'jwt', 'introspection' or 'custom'/],
     [{ publicUrl: 'https://api.example.com/v1?x=1' }, /"publicUrl" must have no query/],
@@ -189,7 +251,14 @@ describe('DpopModule', () => {
     ],
     [
       {
-        accessToken: { type: 'introspection', endpoint: 'https://as/i', clientId: 'c', clientSecret: 's', maxBytes: 1 },
+        accessToken: {
+          type: 'introspection',
+          endpoint: 'https://as/i',
+          clientId: 'c',
+          clientSecret: 's',
+          audience: 'a',
+          maxBytes: 1,
+        },
       },
       /"accessToken.maxBytes" must be an integer from 256/,
     ],
@@ -210,14 +279,26 @@ describe('DpopModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         DpopModule.forRoot({
-          accessToken: { type: 'introspection', endpoint: 'https://as.example/i', clientId: 'c', clientSecret: 's' },
+          accessToken: {
+            type: 'introspection',
+            endpoint: 'https://as.example/i',
+            clientId: 'c',
+            clientSecret: 's',
+            audience: ['https://api.example'],
+          },
           jku: { allowedHosts: ['Keys.Example'] },
           allowedHosts: ['API.example.com', 'localhost:3000'],
         }),
       ],
     }).compile();
     const options = moduleRef.get<ResolvedDpopOptions>(getDpopOptionsToken());
-    expect(options.accessToken).toMatchObject({ type: 'introspection', timeoutMs: 3000, maxBytes: 65_536 });
+    expect(options.accessToken).toMatchObject({
+      type: 'introspection',
+      audience: ['https://api.example'],
+      timeoutMs: 3000,
+      maxBytes: 65_536,
+      cacheSeconds: 0,
+    });
     expect(options.jku).toMatchObject({
       allowedHosts: ['keys.example'],
       timeoutMs: 3000,

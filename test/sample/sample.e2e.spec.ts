@@ -150,6 +150,7 @@ describe.each([false, true])('the sample, driven by oauth4webapi and dpop (DPOP_
     });
     expect(await introspection.json()).toMatchObject({
       active: true,
+      aud: issuer,
       token_type: 'DPoP',
       client_id: 'demo-service',
       cnf: { jkt: expect.any(String) },
