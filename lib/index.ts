@@ -18,6 +18,7 @@ export {
   DpopRequestError,
   DpopCredentialsRequiredError,
   AccessTokenError,
+  InsufficientScopeError,
   ConfirmationError,
   DpopProofError,
   DpopUnavailableError,

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DpopAccessTokenService, type VerifiedAccessToken } from '../access-token/dpop-access-token.service.js';
 import { DPOP_OPTIONS } from '../dpop.constants.js';
-import { AccessTokenError, DpopCredentialsRequiredError, DpopProofError, DpopRequestError } from '../dpop.errors.js';
+import type { AccessTokenClaims } from '../access-token/access-token.interface.js';
+import {
+  AccessTokenError,
+  DpopCredentialsRequiredError,
+  DpopProofError,
+  DpopRequestError,
+  InsufficientScopeError,
+} from '../dpop.errors.js';
 import { TOKEN68 } from '../internal/patterns.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
@@ -102,14 +109,19 @@ export class DpopAuthenticator {
   /**
    * Holds verified credentials to one route's options: Bearer only where the route
    * allows it, a nonce where it demands one (`use_dpop_nonce` with a fresh nonce when
-   * the proof has none; the current nonce to send when it has an older one).
+   * the proof has none; the current nonce to send when it has an older one), and every
+   * scope it requires (`insufficient_scope`, 403). Authentication before authorization:
+   * a proof without a required nonce is answered `use_dpop_nonce` whatever its token's scopes.
    */
   admit(credentials: DpopContext, route: DpopBoundOptions): DpopAuthentication<DpopContext> {
     if (credentials.scheme === 'Bearer') {
       if (route.allowBearer !== true) throw new AccessTokenError('Bearer tokens are not accepted here');
+      assertGrantedScopes(credentials.token, route.scopes);
       return { context: credentials };
     }
-    return { context: credentials, nonce: this.nonceToSend(credentials.proof?.nonce, route.requireNonce) };
+    const nonce = this.nonceToSend(credentials.proof?.nonce, route.requireNonce);
+    assertGrantedScopes(credentials.token, route.scopes);
+    return { context: credentials, nonce };
   }
 
   /**
@@ -197,6 +209,24 @@ export class DpopAuthenticator {
     if (nonce === undefined)
       throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', current);
     return nonce === current ? undefined : current;
+  }
+}
+
+/**
+ * Refuses a token that does not grant every one of `required` (none: nothing to check). Granted are
+ * the names in `scope` (a space-separated string: RFC 9068, RFC 7662, RFC 8693) and in `scp` (an array,
+ * as Okta sends it, or a space-separated string, as Microsoft Entra does); other values grant nothing.
+ */
+function assertGrantedScopes(claims: AccessTokenClaims, required: readonly string[] | undefined): void {
+  if (required === undefined || required.length === 0) return;
+  const granted = new Set<string>(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
+  const { scp } = claims;
+  if (typeof scp === 'string') for (const name of scp.split(' ')) granted.add(name);
+  else if (Array.isArray(scp)) for (const name of scp as unknown[]) if (typeof name === 'string') granted.add(name);
+  const missing = required.filter((scope) => !granted.has(scope));
+  if (missing.length > 0) {
+    // The names come from the route's options, never from the token.
+    throw new InsufficientScopeError(`the access token lacks the scope ${missing.join(' ')}`, required);
   }
 }
 
