@@ -7,7 +7,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dpop, DpopBound, DpopContext, DpopModule } from '../../lib/index.js';
+import { Dpop, DpopBound, DpopContext, DpopEvents, DpopModule, type DpopEvent } from '../../lib/index.js';
 import { CountingStore, GRAPHQL_DRIVERS, gql, type GraphqlDriverName } from '../helpers/graphql-app.js';
 import { ADAPTERS, start, useGuardFixture } from '../helpers/guard-app.js';
 
@@ -48,10 +48,12 @@ class OrdersController {
 describe.each(ADAPTERS)('@DpopBound({ scopes }) on REST (%s)', (adapter) => {
   let app: INestApplication;
   let base: string;
+  const events: DpopEvent[] = [];
   beforeAll(async () => {
     ({ app, base } = await start(adapter, fixture.jwtOptions({ allowedHosts: ['127.0.0.1'] }), false, [
       OrdersController,
     ]));
+    app.get(DpopEvents).subscribe((event) => events.push(event));
   });
   afterAll(() => app?.close());
 
@@ -139,6 +141,16 @@ describe.each(ADAPTERS)('@DpopBound({ scopes }) on REST (%s)', (adapter) => {
     });
     expect(withNonce.status).toBe(403);
   });
+
+  it('each refusal is counted with its reason, never the token', async () => {
+    events.length = 0;
+    const token = await bound({ scope: 'profile' });
+    expect((await call('GET', '/orders', token)).status).toBe(403);
+    expect(events.filter((event) => event.type === 'request.refused')).toEqual([
+      { type: 'request.refused', reason: 'insufficient_scope', code: 'insufficient_scope' },
+    ]);
+    expect(JSON.stringify(events)).not.toContain(token.slice(0, 20));
+  });
 });
 
 @Resolver()
@@ -196,14 +208,18 @@ async function startGraphql(
 
 describe.each(GRAPHQL_DRIVERS)('@DpopBound({ scopes }) per GraphQL field on $driver ($adapter)', ({ driver }) => {
   let server: Awaited<ReturnType<typeof startGraphql>>;
+  const events: DpopEvent[] = [];
   beforeAll(async () => {
     server = await startGraphql(driver);
+    server.app.get(DpopEvents).subscribe((event) => events.push(event));
   });
   afterAll(() => server?.app.close());
+  const refusals = () => events.filter((event) => event.type === 'request.refused');
 
   it('each field is decided by its own scopes, whatever the order of fields; one proof per request', async () => {
     const token = await fixture.mint({ cnf: { jkt: fixture.jkt }, scope: 'orders:read' });
     for (const query of ['{ orders refund me }', '{ refund me orders }', '{ a: refund orders b: refund me }']) {
+      events.length = 0;
       const before = server.store.keys.length;
       const res = await gql(server.base, { query }, await fixture.dpopHeaders(server.base, 'POST', '/graphql', token));
       expect(res.body.data, query).toMatchObject({ orders: 'orders:read', me: fixture.jkt });
@@ -218,6 +234,10 @@ describe.each(GRAPHQL_DRIVERS)('@DpopBound({ scopes }) per GraphQL field on $dri
       }
       expect(res.headers.get('www-authenticate'), query).toMatch(INSUFFICIENT('orders:write'));
       expect(server.store.keys.length - before, query).toBe(1);
+      // counted once per refused field
+      expect(refusals(), query).toEqual(
+        refused.map(() => ({ type: 'request.refused', reason: 'insufficient_scope', code: 'insufficient_scope' })),
+      );
     }
   });
 
@@ -229,5 +249,12 @@ describe.each(GRAPHQL_DRIVERS)('@DpopBound({ scopes }) per GraphQL field on $dri
       await fixture.dpopHeaders(server.base, 'POST', '/graphql', token),
     );
     expect(res.body).toEqual({ data: { refund: 'refunded', orders: 'undefined', me: fixture.jkt } });
+  });
+
+  it('credentials refused for the request are counted once, not once per field', async () => {
+    events.length = 0;
+    const res = await gql(server.base, { query: '{ orders refund me }' });
+    expect(res.body.errors).toHaveLength(3);
+    expect(refusals()).toEqual([{ type: 'request.refused', reason: 'credentials_missing', code: 'unauthorized' }]);
   });
 });
