@@ -10,6 +10,7 @@ import { HttpException } from '@nestjs/common';
 export type DpopErrorCode =
   | 'invalid_request'
   | 'invalid_token'
+  | 'insufficient_scope'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'temporarily_unavailable'
@@ -43,6 +44,7 @@ export type DpopCheck =
 export const DPOP_ERROR_RESPONSES: Readonly<Record<DpopErrorCode, { status: number; description: string }>> = {
   invalid_request: { status: 400, description: 'The request is malformed' },
   invalid_token: { status: 401, description: 'The access token is not valid' },
+  insufficient_scope: { status: 403, description: 'The access token does not grant the scope this resource requires' },
   invalid_dpop_proof: { status: 401, description: 'The DPoP proof is not valid' },
   use_dpop_nonce: { status: 401, description: 'Resource server requires nonce in DPoP proof' },
   temporarily_unavailable: { status: 503, description: 'Authorization could not be checked; retry later' },
@@ -97,6 +99,22 @@ export class AccessTokenError extends DpopError {
   declare readonly code: 'invalid_token';
   constructor(message: string, options?: { cause?: unknown }) {
     super('invalid_token', message, options);
+  }
+}
+
+/**
+ * A valid token that does not grant every scope the route requires (`@DpopBound({ scopes })`):
+ * answered 403 `insufficient_scope` with the required scopes in the challenge (RFC 6750 §3.1).
+ * @publicApi
+ */
+export class InsufficientScopeError extends DpopError {
+  declare readonly code: 'insufficient_scope';
+  /** @param scopes every scope the route requires (not only the missing ones), for the challenge's `scope` */
+  constructor(
+    message: string,
+    readonly scopes: readonly string[],
+  ) {
+    super('insufficient_scope', message);
   }
 }
 

@@ -18,6 +18,7 @@ export {
   DpopRequestError,
   DpopCredentialsRequiredError,
   AccessTokenError,
+  InsufficientScopeError,
   ConfirmationError,
   DpopProofError,
   DpopUnavailableError,
@@ -105,5 +106,10 @@ export {
 } from './openapi/dpop-openapi.js';
 
 // Metrics (OpenTelemetry) and events
-export { DpopEvents, type DpopEvent, type DpopEventListener } from './observability/dpop-events.js';
+export {
+  DpopEvents,
+  type DpopEvent,
+  type DpopEventListener,
+  type DpopRefusalReason,
+} from './observability/dpop-events.js';
 export { DPOP_METER_NAME } from './observability/dpop-telemetry.js';

@@ -1,8 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DpopAccessTokenService, type VerifiedAccessToken } from '../access-token/dpop-access-token.service.js';
 import { DPOP_OPTIONS } from '../dpop.constants.js';
-import { AccessTokenError, DpopCredentialsRequiredError, DpopProofError, DpopRequestError } from '../dpop.errors.js';
+import type { AccessTokenClaims } from '../access-token/access-token.interface.js';
+import {
+  AccessTokenError,
+  DpopCredentialsRequiredError,
+  DpopProofError,
+  DpopRequestError,
+  InsufficientScopeError,
+  type DpopError,
+} from '../dpop.errors.js';
 import { TOKEN68 } from '../internal/patterns.js';
+import type { DpopRefusalReason } from '../observability/dpop-events.js';
 import { DpopTelemetry } from '../observability/dpop-telemetry.js';
 import type { ResolvedDpopOptions } from '../options/resolved-dpop-options.interface.js';
 import { DpopNonceService } from '../proof/dpop-nonce.service.js';
@@ -76,40 +85,40 @@ export class DpopAuthenticator {
    * consumed; without it (the fields of a GraphQL request) the credentials are
    * verified for every route: Bearer accepted for an unbound token, a nonce checked
    * when the proof has one. Either way {@link admit} then decides for each route.
+   * A refusal is counted (`DpopTelemetry.refused`) once, with its reason.
    */
   async verifyCredentials(facts: DpopRequestFacts, route?: DpopBoundOptions): Promise<DpopContext> {
-    const { scheme, token } = this.readAuthorization(facts.authorization);
-    const proof = this.readProofHeader(facts.dpop);
-    if (scheme === 'DPoP' && proof === undefined) throw new DpopRequestError('DPoP scheme without a DPoP proof');
-    if (scheme === 'Bearer' && route !== undefined && !route.allowBearer) {
-      throw new AccessTokenError('Bearer tokens are not accepted here');
+    try {
+      return await this.checkCredentials(facts, route);
+    } catch (error) {
+      this.telemetry.refused(error);
+      throw error;
     }
-    const verified = await this.verifyToken(token);
-    if (scheme === 'Bearer') {
-      if (verified.jkt !== undefined) throw new AccessTokenError('a key-bound token was presented as Bearer');
-      return { scheme: 'Bearer', accessToken: token, token: verified.claims };
-    }
-    if (verified.jkt === undefined) throw new AccessTokenError('an unbound token was presented with the DPoP scheme');
-    const checked = await this.verifyProof(proof!, facts, {
-      accessToken: token,
-      accessTokenHash: verified.ath,
-      jkt: verified.jkt,
-      requireNonce: route === undefined ? false : route.requireNonce,
-    });
-    return { scheme: 'DPoP', accessToken: token, token: verified.claims, ...proofContext(checked) };
   }
 
   /**
    * Holds verified credentials to one route's options: Bearer only where the route
    * allows it, a nonce where it demands one (`use_dpop_nonce` with a fresh nonce when
-   * the proof has none; the current nonce to send when it has an older one).
+   * the proof has none; the current nonce to send when it has an older one), and every
+   * scope it requires (`insufficient_scope`, 403). Authentication before authorization:
+   * a proof without a required nonce is answered `use_dpop_nonce` whatever its token's scopes.
    */
   admit(credentials: DpopContext, route: DpopBoundOptions): DpopAuthentication<DpopContext> {
-    if (credentials.scheme === 'Bearer') {
-      if (route.allowBearer !== true) throw new AccessTokenError('Bearer tokens are not accepted here');
-      return { context: credentials };
+    try {
+      if (credentials.scheme === 'Bearer') {
+        if (route.allowBearer !== true) {
+          throw this.refuse(new AccessTokenError('Bearer tokens are not accepted here'), 'bearer_not_allowed');
+        }
+        assertGrantedScopes(credentials.token, route.scopes);
+        return { context: credentials };
+      }
+      const nonce = this.nonceToSend(credentials.proof?.nonce, route.requireNonce);
+      assertGrantedScopes(credentials.token, route.scopes);
+      return { context: credentials, nonce };
+    } catch (error) {
+      this.telemetry.refused(error);
+      throw error;
     }
-    return { context: credentials, nonce: this.nonceToSend(credentials.proof?.nonce, route.requireNonce) };
   }
 
   /**
@@ -120,13 +129,57 @@ export class DpopAuthenticator {
     facts: DpopRequestFacts,
     policy: DpopEndpointPolicy,
   ): Promise<DpopAuthentication<DpopProofContext | undefined>> {
-    const proof = this.readProofHeader(facts.dpop);
-    if (proof === undefined) {
-      if (policy.requireProof) throw new DpopProofError('invalid_dpop_proof', 'format', 'A DPoP proof is required');
-      return { context: undefined };
+    try {
+      const proof = this.readProofHeader(facts.dpop);
+      if (proof === undefined) {
+        if (policy.requireProof) {
+          const error = new DpopProofError('invalid_dpop_proof', 'format', 'A DPoP proof is required');
+          throw this.refuse(error, 'proof_missing');
+        }
+        return { context: undefined };
+      }
+      const checked = await this.verifyProof(proof, facts, { requireNonce: policy.requireNonce });
+      return { context: proofContext(checked), nonce: this.nonceToSend(checked.claims.nonce, policy.requireNonce) };
+    } catch (error) {
+      this.telemetry.refused(error);
+      throw error;
     }
-    const checked = await this.verifyProof(proof, facts, { requireNonce: policy.requireNonce });
-    return { context: proofContext(checked), nonce: this.nonceToSend(checked.claims.nonce, policy.requireNonce) };
+  }
+
+  /** {@link verifyCredentials}, uncounted: the checks in the order RFC 9449 §7 and §4.3 read. */
+  private async checkCredentials(facts: DpopRequestFacts, route: DpopBoundOptions | undefined): Promise<DpopContext> {
+    const { scheme, token } = this.readAuthorization(facts.authorization);
+    const proof = this.readProofHeader(facts.dpop);
+    if (scheme === 'DPoP' && proof === undefined) {
+      throw this.refuse(new DpopRequestError('DPoP scheme without a DPoP proof'), 'proof_missing');
+    }
+    if (scheme === 'Bearer' && route !== undefined && !route.allowBearer) {
+      throw this.refuse(new AccessTokenError('Bearer tokens are not accepted here'), 'bearer_not_allowed');
+    }
+    const verified = await this.verifyToken(token);
+    if (scheme === 'Bearer') {
+      if (verified.jkt !== undefined) {
+        throw this.refuse(new AccessTokenError('a key-bound token was presented as Bearer'), 'bound_token_as_bearer');
+      }
+      return { scheme: 'Bearer', accessToken: token, token: verified.claims };
+    }
+    if (verified.jkt === undefined) {
+      const error = new AccessTokenError('an unbound token was presented with the DPoP scheme');
+      throw this.refuse(error, 'unbound_token_as_dpop');
+    }
+    const checked = await this.verifyProof(proof!, facts, {
+      accessToken: token,
+      accessTokenHash: verified.ath,
+      jkt: verified.jkt,
+      requireNonce: route === undefined ? false : route.requireNonce,
+    });
+    return { scheme: 'DPoP', accessToken: token, token: verified.claims, ...proofContext(checked) };
+  }
+
+  /** Counts a refusal with the reason only its site knows; returns the error to throw. */
+  private refuse(error: DpopError, reason: DpopRefusalReason): DpopError {
+    this.telemetry.refused(error, reason);
+    return error;
   }
 
   /** The one `Authorization` line: its scheme and a token of bounded length. */
@@ -197,6 +250,24 @@ export class DpopAuthenticator {
     if (nonce === undefined)
       throw new DpopProofError('use_dpop_nonce', 'nonce', 'DPoP proof nonce is required', current);
     return nonce === current ? undefined : current;
+  }
+}
+
+/**
+ * Refuses a token that does not grant every one of `required` (none: nothing to check). Granted are
+ * the names in `scope` (a space-separated string: RFC 9068, RFC 7662, RFC 8693) and in `scp` (an array,
+ * as Okta sends it, or a space-separated string, as Microsoft Entra does); other values grant nothing.
+ */
+function assertGrantedScopes(claims: AccessTokenClaims, required: readonly string[] | undefined): void {
+  if (required === undefined || required.length === 0) return;
+  const granted = new Set<string>(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
+  const { scp } = claims;
+  if (typeof scp === 'string') for (const name of scp.split(' ')) granted.add(name);
+  else if (Array.isArray(scp)) for (const name of scp as unknown[]) if (typeof name === 'string') granted.add(name);
+  const missing = required.filter((scope) => !granted.has(scope));
+  if (missing.length > 0) {
+    // The names come from the route's options, never from the token.
+    throw new InsufficientScopeError(`the access token lacks the scope ${missing.join(' ')}`, required);
   }
 }
 

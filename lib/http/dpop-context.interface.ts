@@ -34,4 +34,11 @@ export interface DpopBoundOptions {
   allowBearer?: boolean;
   /** Demand a server nonce in proofs on this route. @default the module's `nonce.required` */
   requireNonce?: boolean;
+  /**
+   * OAuth scopes the token must grant, every one of them, e.g. `['orders:read']`: read from the token's
+   * `scope` (a space-separated string, RFC 9068 and RFC 7662 introspection) and `scp` (an array, or a
+   * space-separated string) claims. A token without them is answered 403 `insufficient_scope` (RFC 6750
+   * §3.1). Each must be an RFC 6749 §3.3 scope token. @default none required
+   */
+  scopes?: readonly string[];
 }

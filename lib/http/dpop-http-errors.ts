@@ -1,6 +1,12 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { HttpServer } from '@nestjs/common';
-import { DPOP_ERROR_RESPONSES, DpopError, DpopProofError, DpopRequestError } from '../dpop.errors.js';
+import {
+  DPOP_ERROR_RESPONSES,
+  DpopError,
+  DpopProofError,
+  DpopRequestError,
+  InsufficientScopeError,
+} from '../dpop.errors.js';
 
 /**
  * The one place where a refusal becomes an HTTP response, in the two shapes DPoP
@@ -36,7 +42,11 @@ export interface ChallengeContext {
   bearer: boolean;
 }
 
-/** A refusal at a protected resource: status, `WWW-Authenticate` (and `DPoP-Nonce`), constant body. @internal */
+/**
+ * A refusal at a protected resource: status, `WWW-Authenticate` (and `DPoP-Nonce`), constant body.
+ * `insufficient_scope` (403) names the required scopes: `DPoP error="insufficient_scope", …, scope="a b", algs="…"`.
+ * @internal
+ */
 export function challengeException(
   error: unknown,
   adapter: HttpServer,
@@ -49,7 +59,9 @@ export function challengeException(
   logger.debug(`DPoP request refused (${refusal.code}): ${refusal.message}`);
   if (refusal.code === 'temporarily_unavailable') return refusal;
   const { status, description } = DPOP_ERROR_RESPONSES[refusal.code];
-  const params = refusal.code === 'unauthorized' ? '' : `error="${refusal.code}", error_description="${description}"`;
+  let params = refusal.code === 'unauthorized' ? '' : `error="${refusal.code}", error_description="${description}"`;
+  // RFC 6750 §3: the scopes the resource requires (scope tokens, checked at decoration: nothing to escape).
+  if (refusal instanceof InsufficientScopeError) params += `, scope="${refusal.scopes.join(' ')}"`;
   const dpop = `DPoP ${params && !context.bearer ? `${params}, ` : ''}${context.algs}`;
   const bearer = context.bearer ? `Bearer ${params}` : 'Bearer';
   adapter.setHeader(response, 'WWW-Authenticate', context.allowBearer ? `${dpop}, ${bearer}` : dpop);

@@ -1,4 +1,5 @@
 import { DpopConfigurationError } from '../dpop.errors.js';
+import { SCOPE_TOKEN } from './patterns.js';
 
 // The one way the library checks options (after oauth4webapi's `assert*`): each function throws a
 // DpopConfigurationError whose message reads `<owner> option "<option>" <what to fix> (got <value>).`, e.g.
@@ -128,4 +129,27 @@ export function assertUrl(owner: string, option: string, value: unknown, protoco
     throw optionError(owner, option, `must be an absolute ${names} URL (got ${describeValue(value)})`);
   }
   return parsed;
+}
+
+/**
+ * An array of OAuth scope names, each an RFC 6749 §3.3 `scope-token`: a non-empty string of printable
+ * ASCII without spaces, `"` or backslashes (so `['orders:read']`, never `'orders:read'` or `['a b']`).
+ */
+export function assertScopes(owner: string, option: string, value: unknown): asserts value is readonly string[] {
+  if (!Array.isArray(value)) {
+    throw optionError(
+      owner,
+      option,
+      `must be an array of scope names, e.g. ['orders:read'] (got ${describeValue(value)})`,
+    );
+  }
+  value.forEach((scope: unknown, index) => {
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
+      throw optionError(
+        owner,
+        `${option}[${index}]`,
+        `must be a scope name, a non-empty string of printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3) (got ${describeValue(scope)})`,
+      );
+    }
+  });
 }

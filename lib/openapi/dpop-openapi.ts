@@ -49,7 +49,8 @@ function append(holder: object, requirement: Record<string, string[]>[]): void {
 }
 
 /**
- * Records the route's security requirement (DPoP, or DPoP or Bearer) the way
+ * Records the route's security requirement (DPoP, or DPoP or Bearer, each with the
+ * route's scopes: OpenAPI 3.1 lets a non-OAuth scheme list what it requires) the way
  * `@ApiSecurity()` does. On a controller it goes on each route handler rather than
  * on the class, so that a handler's own `@DpopBound()` or `@SkipDpop()` decides its
  * operation exactly as it decides the guard (swagger would add class and handler
@@ -58,11 +59,12 @@ function append(holder: object, requirement: Record<string, string[]>[]): void {
  */
 export function DpopOpenApiSecurity(
   allowBearer: boolean,
+  scopes: readonly string[],
   ownDecision: { bound: string; skip: string },
 ): ClassDecorator & MethodDecorator {
   const requirement: Record<string, string[]>[] = allowBearer
-    ? [{ [DPOP_SECURITY_SCHEME]: [] }, { [BEARER_SECURITY_SCHEME]: [] }]
-    : [{ [DPOP_SECURITY_SCHEME]: [] }];
+    ? [{ [DPOP_SECURITY_SCHEME]: [...scopes] }, { [BEARER_SECURITY_SCHEME]: [...scopes] }]
+    : [{ [DPOP_SECURITY_SCHEME]: [...scopes] }];
   return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
     if (descriptor) return append(descriptor.value as object, requirement);
     // Method decorators have all run by now: give each handler without its own decision the controller's.

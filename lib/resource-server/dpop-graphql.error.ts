@@ -4,12 +4,16 @@ import { IntrinsicException, type HttpException } from '@nestjs/common';
 const GRAPHQL_CODES: Readonly<Record<number, string>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
   503: 'SERVICE_UNAVAILABLE',
 };
 
 /** What a refused GraphQL field carries in `extensions`. @publicApi */
 export interface DpopGraphqlErrorExtensions {
-  /** `UNAUTHENTICATED` (401), `BAD_REQUEST` (400, `invalid_request`) or `SERVICE_UNAVAILABLE` (503). */
+  /**
+   * `UNAUTHENTICATED` (401), `FORBIDDEN` (403, `insufficient_scope`), `BAD_REQUEST` (400, `invalid_request`)
+   * or `SERVICE_UNAVAILABLE` (503).
+   */
   readonly code: string;
   /** The OAuth error code, as in the REST body: `invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`, … */
   readonly error: string;
@@ -34,7 +38,7 @@ export interface DpopGraphqlErrorExtensions {
  */
 export class DpopGraphqlError extends IntrinsicException {
   readonly extensions: DpopGraphqlErrorExtensions;
-  /** The HTTP status of the same refusal on a REST route (401, 400, 503). */
+  /** The HTTP status of the same refusal on a REST route (401, 403, 400, 503). */
   readonly statusCode: number;
 
   constructor(error: string, description: string, status: number, apollo: boolean) {

@@ -11,7 +11,7 @@ import {
 import { HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
 import { DPOP_BOUND_METADATA, DPOP_LOGGER_CONTEXT, DPOP_SKIP_METADATA } from '../dpop.constants.js';
 import { DpopConfigurationError, DpopRequestError } from '../dpop.errors.js';
-import { DpopAuthenticator, type DpopRequestFacts } from '../http/dpop-authenticator.js';
+import { DpopAuthenticator } from '../http/dpop-authenticator.js';
 import type { DpopBoundOptions, DpopContext } from '../http/dpop-context.interface.js';
 import { challengeException, writeNonce } from '../http/dpop-http-errors.js';
 import {
@@ -202,18 +202,14 @@ export class DpopGuard implements CanActivate, OnModuleInit {
 
   /** The request's facts, read through the hooks, and its credentials verified. */
   private async verifyCredentials(request: HttpRequest, route: DpopBoundOptions | undefined): Promise<DpopContext> {
-    let facts: DpopRequestFacts;
-    try {
-      facts = requestFacts(request, this.getRequestUrl(request), this.getAuthorization(request));
-    } catch (error) {
-      if (error instanceof DpopRequestError) this.telemetry.requestRefused();
-      throw error;
-    }
+    const facts = requestFacts(request, this.getRequestUrl(request), this.getAuthorization(request));
     return this.authenticator.verifyCredentials(facts, route);
   }
 
   /** The RFC 9449 §7.1 challenge for a refusal, its headers on the response; a GraphQL error for a field. */
   private refusal(error: unknown, call: GuardedCall, route: DpopBoundOptions): Error {
+    // Counted once: the authenticator has counted its own refusals; this counts the rest (the request's facts).
+    this.telemetry.refused(error);
     const allowBearer = route.allowBearer === true;
     // The error goes on the Bearer challenge only where Bearer is offered and the client used it (RFC 6750 §3).
     const authorization = allowBearer ? credentialHeaders(call.request).authorization : [];
@@ -233,6 +229,7 @@ export class DpopGuard implements CanActivate, OnModuleInit {
     reason: GraphqlRefusalReason | 'not-http',
   ): Promise<boolean> {
     if (await this.shouldSkip(context)) return true;
+    this.telemetry.refused(new DpopRequestError('a protected handler without an HTTP request'), 'not_http');
     const type = context.getType<string>();
     const handler = `${context.getClass().name}.${context.getHandler().name}`;
     if (!this.refusedHandlers.has(handler)) {

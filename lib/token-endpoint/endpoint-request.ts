@@ -37,7 +37,7 @@ export function singleStringParameters<N extends string>(body: unknown, names: r
 /**
  * What an authorization-server endpoint answers for an error from its checks: its own
  * RFC 6749 §5.2 errors (`invalid_grant`, …) as they are, every `DpopError` through the
- * one token-endpoint mapping (counted when it is a malformed request).
+ * one token-endpoint mapping, counted (once: the authenticator counts its own refusals).
  * @internal
  */
 export function endpointRefusal(
@@ -48,6 +48,6 @@ export function endpointRefusal(
   logger: Logger,
 ): unknown {
   if (error instanceof HttpException && !(error instanceof DpopError)) return error;
-  if (error instanceof DpopRequestError) telemetry.requestRefused();
+  telemetry.refused(error);
   return tokenEndpointException(error, adapter, response, logger);
 }

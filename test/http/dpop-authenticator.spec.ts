@@ -13,6 +13,7 @@ import {
   DpopProofError,
   DpopRequestError,
   DpopVerifierService,
+  InsufficientScopeError,
 } from '../../lib/index.js';
 import { useGuardFixture } from '../helpers/guard-app.js';
 
@@ -108,6 +109,28 @@ describe('DpopAuthenticator', () => {
     const current = nonces.issue();
     const withNonce = await authenticator.verifyCredentials(await facts(bound, {}, current));
     expect(authenticator.admit(withNonce, { requireNonce: true }).nonce).toBeUndefined();
+  });
+
+  it('admit holds a token to the route scopes: every one granted by scope or scp, else insufficient_scope', async () => {
+    const withScopes = async (claims: Record<string, unknown>) =>
+      authenticator.verifyCredentials(await facts(await fixture.mint({ cnf: { jkt: fixture.jkt }, ...claims })));
+    const read = await withScopes({ scope: 'orders:read profile' });
+    expect(authenticator.admit(read, { scopes: ['orders:read'] }).context).toBe(read);
+    expect(authenticator.admit(read, { scopes: [] }).context).toBe(read);
+    let error: unknown;
+    try {
+      authenticator.admit(read, { scopes: ['orders:read', 'orders:write'] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InsufficientScopeError);
+    expect(error).toMatchObject({ code: 'insufficient_scope', scopes: ['orders:read', 'orders:write'] });
+    expect((error as InsufficientScopeError).getStatus()).toBe(403);
+    expect((error as Error).message).toBe('the access token lacks the scope orders:write');
+    const scp = await withScopes({ scp: ['orders:write', 'orders:read'] });
+    expect(authenticator.admit(scp, { scopes: ['orders:read', 'orders:write'] }).context).toBe(scp);
+    // authentication before authorization: a missing nonce is use_dpop_nonce whatever the scopes
+    expect(() => authenticator.admit(read, { requireNonce: true, scopes: ['orders:write'] })).toThrow(DpopProofError);
   });
 
   it('a proof refused for any check consumes nothing: the same proof is then accepted for the right URL', async () => {

@@ -331,7 +331,7 @@ describe('one spelling per level: requireNonce', () => {
     );
     expect(() => DpopBound({ nonce: true } as DpopBoundOptions)).toThrow(
       new DpopConfigurationError(
-        '@DpopBound() option "nonce" is not an option; known options are allowBearer, requireNonce.',
+        '@DpopBound() option "nonce" is not an option; known options are allowBearer, requireNonce, scopes.',
         'nonce',
       ),
     );

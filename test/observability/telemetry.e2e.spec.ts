@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('metrics (OpenTelemetry SDK, in-memory reader) and events', () => {
-  it('count accepted and refused proofs by reason, nonce challenges, refused requests and tokens, store failures', async () => {
+  it('count accepted and refused proofs by reason, nonce challenges, refused requests by reason, refused tokens, store failures', async () => {
     const token = await f.mint({ cnf: { jkt: f.jkt } });
     const headers = await f.dpopHeaders(base, 'GET', '/api/me', token);
     expect((await send(`${base}/api/me`, { headers })).status).toBe(200); // accepted
@@ -85,24 +85,37 @@ describe('metrics (OpenTelemetry SDK, in-memory reader) and events', () => {
     expect(total(resourceMetrics, 'dpop.proof.refused', { 'dpop.check': 'htu' })).toBe(1);
     expect(total(resourceMetrics, 'dpop.proof.refused', { 'dpop.error': 'use_dpop_nonce' })).toBe(1);
     expect(total(resourceMetrics, 'dpop.nonce.challenges')).toBe(1);
-    expect(total(resourceMetrics, 'dpop.request.refused')).toBe(1);
+    // every refused request once, by reason
+    expect(total(resourceMetrics, 'dpop.request.refused')).toBe(6);
+    expect(total(resourceMetrics, 'dpop.request.refused', { 'dpop.reason': 'proof_invalid' })).toBe(2);
+    expect(total(resourceMetrics, 'dpop.request.refused', { 'dpop.reason': 'nonce_required' })).toBe(1);
+    expect(total(resourceMetrics, 'dpop.request.refused', { 'dpop.reason': 'request_malformed' })).toBe(1);
+    expect(total(resourceMetrics, 'dpop.request.refused', { 'dpop.reason': 'token_invalid' })).toBe(1);
+    expect(total(resourceMetrics, 'dpop.request.refused', { 'dpop.reason': 'unavailable' })).toBe(1);
     expect(total(resourceMetrics, 'dpop.token.refused', { 'dpop.error': 'invalid_token' })).toBe(1);
     expect(total(resourceMetrics, 'dpop.store.failures')).toBe(1);
     expect(total(resourceMetrics, 'dpop.proof.duration', { 'dpop.outcome': 'accepted' })).toBe(1);
     expect(total(resourceMetrics, 'dpop.proof.duration', { 'dpop.outcome': 'refused' })).toBe(3);
 
-    expect(events.map((e) => e.type)).toEqual([
+    expect(events.map((e) => (e.type === 'request.refused' ? `${e.type} ${e.reason}` : e.type))).toEqual([
       'proof.accepted',
       'proof.refused',
+      'request.refused proof_invalid',
       'proof.refused',
+      'request.refused proof_invalid',
       'proof.refused',
-      'request.refused',
+      'request.refused nonce_required',
+      'request.refused request_malformed',
       'token.refused',
+      'request.refused token_invalid',
       'store.failure',
+      'request.refused unavailable',
     ]);
     expect(events[0]).toMatchObject({ type: 'proof.accepted', jkt: f.jkt, method: 'GET' });
     expect(events[1]).toMatchObject({ code: 'invalid_dpop_proof', check: 'replay' });
-    expect(events[3]).toMatchObject({ code: 'use_dpop_nonce', check: 'nonce' });
+    expect(events[5]).toMatchObject({ code: 'use_dpop_nonce', check: 'nonce' });
+    expect(events[6]).toEqual({ type: 'request.refused', reason: 'nonce_required', code: 'use_dpop_nonce' });
+    expect(events[11]).toEqual({ type: 'request.refused', reason: 'unavailable', code: 'temporarily_unavailable' });
     // Events carry outcomes, never a token or a proof.
     expect(JSON.stringify(events)).not.toContain(token.slice(0, 20));
   });

@@ -18,6 +18,18 @@ class OrdersController {
     return [];
   }
 
+  @Get('refunds')
+  @DpopBound({ scopes: ['orders:read', 'orders:refund'] })
+  refunds() {
+    return [];
+  }
+
+  @Get('export')
+  @DpopBound({ allowBearer: true, scopes: ['orders:export'] })
+  export() {
+    return [];
+  }
+
   @Get('admin')
   @ApiSecurity('mtls')
   admin() {
@@ -76,6 +88,14 @@ describe('OpenAPI with @nestjs/swagger', () => {
     expect(op('/health').security).toBeUndefined();
     expect(op('/orders/public').security).toBeUndefined(); // @SkipDpop() in a @DpopBound() controller
     expect(doc.security).toBeUndefined();
+  });
+
+  it('the requirement of a route with scopes lists them, for DPoP and for bearer', async () => {
+    const doc = await document();
+    const op = (path: string) => (doc.paths[path] as { get: Operation }).get;
+    expect(op('/orders/refunds').security).toEqual([{ DPoP: ['orders:read', 'orders:refund'] }]);
+    expect(op('/orders/export').security).toEqual([{ DPoP: ['orders:export'] }, { bearer: ['orders:export'] }]);
+    expect(op('/orders').security).toEqual([{ DPoP: [] }]); // the controller's @DpopBound() has none
   });
 
   it('{ global: true } requires DPoP document-wide (for protectAllRoutes)', async () => {
