@@ -1,0 +1,173 @@
+import type { INestApplication } from '@nestjs/common';
+import express from 'express';
+import { auth } from 'express-oauth2-jwt-bearer';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start, useGuardFixture } from '../helpers/guard-app.js';
+import { startSample } from '../helpers/sample-app.js';
+import { casesOf, jwkFile, runCheck } from './run-check.js';
+
+const listen = (server: Server): Promise<string> =>
+  new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
+const close = (server: Server) => new Promise<void>((done) => server.close(() => done()));
+
+describe('nestjs-dpop check against the sample (client credentials, client_secret_basic)', () => {
+  let app: INestApplication;
+  let issuer: string;
+  beforeAll(async () => ({ app, issuer } = await startSample()));
+  afterAll(() => app?.close());
+
+  it('exits 0: every required case holds', async () => {
+    const run = await runCheck([
+      'check',
+      `${issuer}/api/me`,
+      ...['--issuer', issuer, '--client-id', 'demo-service', '--client-secret', 'demo-service-secret'],
+      ...['--scope', 'api', '--json'],
+    ]);
+    expect(run.stderr).not.toContain('demo-service-secret');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const cases = casesOf(run);
+    expect(cases.size).toBeGreaterThanOrEqual(40);
+    for (const id of ['accepted', 'replay', 'bearer', 'dpop-twice', 'alg-none', 'alg-hs256', 'other-key', 'htu-path']) {
+      expect(cases.get(id)?.status, id).toBe('pass');
+    }
+    expect(cases.get('nonce')?.status).toBe('skip');
+    const report = JSON.parse(run.stdout) as { summary: { requests: number } };
+    expect(report.summary.requests).toBeLessThanOrEqual(120);
+  });
+});
+
+describe('nestjs-dpop check against the sample with server nonces', () => {
+  let app: INestApplication;
+  let issuer: string;
+  beforeAll(async () => ({ app, issuer } = await startSample({ nonce: true })));
+  afterAll(() => app?.close());
+
+  it('exits 0 with use_dpop_nonce, then success with the nonce', async () => {
+    const run = await runCheck([
+      'check',
+      `${issuer}/api/me`,
+      ...['--issuer', issuer, '--client-id', 'demo-service', '--client-secret', 'demo-service-secret'],
+      ...['--scope', 'api', '--json'],
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const cases = casesOf(run);
+    expect(cases.get('nonce')?.status).toBe('pass');
+    expect(cases.get('nonce-wrong')?.status).toBe('pass');
+  });
+});
+
+describe('nestjs-dpop check against express-oauth2-jwt-bearer in DPoP mode (no replay detection)', () => {
+  let server: Server;
+  let base: string;
+  let token: string;
+  let keyFile: string;
+  beforeAll(async () => {
+    const as = await generateKeyPair('ES256', { extractable: true });
+    const asJwk: JWK = { ...(await exportJWK(as.publicKey)), kid: 'as-1', alg: 'ES256' };
+    const client = await generateKeyPair('ES256', { extractable: true });
+    keyFile = jwkFile(await exportJWK(client.privateKey));
+    const jkt = await calculateJwkThumbprint(await exportJWK(client.publicKey));
+    const issuer = 'https://as.example.com/';
+    const audience = 'https://api.example.com';
+    token = await new SignJWT({ cnf: { jkt }, scope: 'api' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'as-1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(as.privateKey);
+    const api = express();
+    api.get(
+      '/api/me',
+      auth({ issuer, audience, publicKey: asJwk, tokenSigningAlg: 'ES256', dpop: { enabled: true, required: true } }),
+      (req, res) => {
+        res.json({ sub: req.auth?.payload.sub });
+      },
+    );
+    server = createServer(api);
+    base = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  it('exits 1 with the replay case failing and its hint; never prints the token', async () => {
+    const run = await runCheck(['check', `${base}/api/me`, '--token', token, '--key', keyFile]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/FAIL replay/);
+    expect(run.stdout).toContain('Replay detection is missing');
+    expect(run.stdout + run.stderr).not.toContain(token);
+    const json = await runCheck(['check', `${base}/api/me`, '--token', token, '--key', keyFile, '--json']);
+    const cases = casesOf(json);
+    expect(cases.get('accepted')?.status).toBe('pass');
+    expect(cases.get('replay')?.status).toBe('fail');
+    expect(cases.get('replay')?.hint).toContain('Replay detection is missing');
+  });
+});
+
+/** A proxy that forwards /prefix/* to the app's /*, passing every header (Host too) as sent. */
+function prefixProxy(target: () => string): Server {
+  return createServer((req, res) => {
+    if (!req.url?.startsWith('/prefix/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const headers: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      (headers[req.rawHeaders[i]!.toLowerCase()] ??= []).push(req.rawHeaders[i + 1]!);
+    }
+    const app = new URL(target());
+    const upstream = request(
+      { hostname: app.hostname, port: app.port, path: req.url.slice('/prefix'.length), method: req.method, headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+}
+
+describe('nestjs-dpop check against the guard behind a path-prefixing proxy', () => {
+  const fixture = useGuardFixture();
+  const apps: INestApplication[] = [];
+  let proxy: Server;
+  let proxyUrl: string;
+  let appUrl = '';
+  let keyFile: string;
+  beforeAll(async () => {
+    proxy = prefixProxy(() => appUrl);
+    proxyUrl = await listen(proxy);
+    keyFile = jwkFile(await exportJWK(fixture.client.privateKey));
+  });
+  afterAll(async () => {
+    await close(proxy);
+    for (const app of apps) await app.close();
+  });
+
+  it('without publicUrl: exits 1 and the hint names publicUrl', async () => {
+    const { app, base } = await start('express', fixture.jwtOptions());
+    apps.push(app);
+    appUrl = base;
+    const token = await fixture.mint({ cnf: { jkt: fixture.jkt } });
+    const run = await runCheck(['check', `${proxyUrl}/prefix/api/me`, '--token', token, '--key', keyFile]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/FAIL accepted/);
+    expect(run.stdout).toContain(`publicUrl: '${proxyUrl}/prefix'`);
+    expect(run.stdout + run.stderr).not.toContain(token);
+  });
+
+  it('with publicUrl set as the hint says: exits 0', async () => {
+    const { app, base } = await start('express', fixture.jwtOptions({ publicUrl: `${proxyUrl}/prefix` }));
+    apps.push(app);
+    appUrl = base;
+    const token = await fixture.mint({ cnf: { jkt: fixture.jkt } });
+    const run = await runCheck(['check', `${proxyUrl}/prefix/api/me`, '--token', token, '--key', keyFile, '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+  });
+});
