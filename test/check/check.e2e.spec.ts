@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createServer, request, type Server } from 'node:http';
@@ -8,6 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, useGuardFixture } from '../helpers/guard-app.js';
 import { startSample } from '../helpers/sample-app.js';
 import { casesOf, jwkFile, runCheck } from './run-check.js';
+
+interface HttpError {
+  status?: number;
+  headers?: Record<string, string>;
+  code?: string;
+}
 
 const listen = (server: Server): Promise<string> =>
   new Promise((resolve) =>
@@ -90,6 +96,11 @@ describe('nestjs-dpop check against express-oauth2-jwt-bearer in DPoP mode (no r
         res.json({ sub: req.auth?.payload.sub });
       },
     );
+    // Its errors carry their status and WWW-Authenticate challenge (RFC 6750 §3).
+    api.use(((error, _req, res, _next) => {
+      const { status = 500, headers = {}, code = 'server_error' } = error as HttpError;
+      res.status(status).set(headers).json({ error: code });
+    }) as ErrorRequestHandler);
     server = createServer(api);
     base = await listen(server);
   });
@@ -116,9 +127,13 @@ function prefixProxy(target: () => string): Server {
       res.writeHead(404).end();
       return;
     }
-    const headers: Record<string, string[]> = {};
+    // Every header line as sent (a header given twice stays twice).
+    const headers: Record<string, string | string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      (headers[req.rawHeaders[i]!.toLowerCase()] ??= []).push(req.rawHeaders[i + 1]!);
+      const name = req.rawHeaders[i]!.toLowerCase();
+      const value = req.rawHeaders[i + 1]!;
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : [seen, value].flat();
     }
     const app = new URL(target());
     const upstream = request(

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 
-/** The built bin (npm test builds dist/ first). */
-export const BIN = join(process.cwd(), 'dist/esm/check/cli.js');
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+
+/** The built bin, as package.json names it (npm test builds dist/ first). */
+export const BIN = join(process.cwd(), manifest.bin['nestjs-dpop']!);
 
 export interface CheckRun {
   code: number | null;

@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runCheck } from './run-check.js';
+import { BIN, runCheck } from './run-check.js';
 
 describe('nestjs-dpop check: usage and setup errors exit 2 with what to fix', () => {
+  it('the bin of package.json is the built ESM file, run by plain node', () => {
+    expect(BIN).toMatch(/dist\/esm\/check\/cli\.js$/);
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const run = await runCheck(['check', '--help']);
     expect(run.code).toBe(0);
