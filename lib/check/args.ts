@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TOKEN68 } from '../internal/patterns.js';
 import { SetupError } from './errors.js';
 
 /** Where the access token comes from. */
@@ -139,7 +140,7 @@ function tokenSource(values: ReturnType<typeof parse>['values'], allowHttp: bool
   if (issuer !== undefined && token !== undefined) throw new SetupError('Give either --issuer or --token, not both.');
   if (token !== undefined) {
     if (key === undefined) throw new SetupError('--token needs --key <file>: the private JWK the token is bound to.');
-    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new SetupError('--token: not an RFC 6750 token68 value.');
+    if (!TOKEN68.test(token)) throw new SetupError('--token: not an RFC 6750 token68 value.');
     return { kind: 'token', token, keyFile: key };
   }
   if (issuer === undefined) {

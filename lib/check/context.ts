@@ -42,6 +42,8 @@ export class CheckContext {
   readonly nonce: NonceState = { asked: false, acceptedAfterAsking: false };
   /** The answer to a request without credentials, once asked (the challenge cases share it). */
   unauthenticated?: CheckResponse;
+  /** Seconds the server's clock (its first `Date` header) is ahead of ours; negative when behind. */
+  clockOffset?: number;
 
   constructor(
     readonly target: URL,
@@ -58,6 +60,9 @@ export class CheckContext {
   /** Sends exactly these credential headers to `path` (default: the target's). */
   async raw(headers: Record<string, string | string[]>, path = this.path): Promise<CheckResponse> {
     const response = await this.transport.send({ method: this.method, path, headers });
+    const date = Date.parse(String(response.headers.date));
+    if (this.clockOffset === undefined && Number.isFinite(date))
+      this.clockOffset = Math.round((date - Date.now()) / 1000);
     const nonce = nonceOf(response);
     if (nonce !== undefined) this.nonce.current = nonce;
     return response;

@@ -15,7 +15,7 @@ function htuWith(context: CheckContext, change: (url: URL) => void): string {
 const flipScheme = (context: CheckContext) =>
   context.htu.replace(/^https?:/, (s) => (s === 'https:' ? 'http:' : 'https:'));
 
-/** The part of the htu after the scheme, with the host written as `host`. */
+/** The htu with its host written exactly as `host` (a URL object would lower-case it). */
 function withRawHost(context: CheckContext, host: string, scheme = context.target.protocol.slice(0, -1)): string {
   const port = context.target.port ? `:${context.target.port}` : '';
   return `${scheme}://${host}${port}${context.target.pathname}`;
@@ -114,8 +114,9 @@ export const BROKEN_PROOF_CASES: CheckCase[] = [
   ),
 ];
 
-const NORMALISE = `${S43} (9), RFC 3986 §6.2.2–6.2.3`;
-const STRING_COMPARE = 'The server compares htu as a string; RFC 9449 §4.3 asks for RFC 3986 normalisation first.';
+const NORMALISE = `${S43} (9)`;
+const STRING_COMPARE =
+  'The server compares htu as a string; RFC 9449 §4.3 asks for RFC 3986 §6.2.2–6.2.3 normalisation first.';
 
 /** Valid proofs written differently: the server must accept each. */
 export const VALID_VARIANT_CASES: CheckCase[] = [

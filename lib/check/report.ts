@@ -14,10 +14,25 @@ export function progressLine(report: CaseReport, index: number, total: number): 
 const COLUMNS: [string, number, (report: CaseReport) => string][] = [
   ['', 4, (report) => MARK[report.status]],
   ['case', 19, (report) => report.id],
-  ['RFC', 24, (report) => report.section.replace('RFC ', '')],
-  ['expected', 26, (report) => report.expected],
-  ['observed', 40, (report) => report.observed],
+  ['RFC 9449', 22, (report) => report.section.replace('RFC 9449 ', '')],
+  ['expected', 24, (report) => report.expected],
+  ['observed', 46, (report) => report.observed],
 ];
+
+/** `text` in lines of at most 116 characters, indented: a hint's paragraph. */
+function wrap(text: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + word.length + 1 > 112) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line].map((item) => `  ${item}`);
+}
 
 /** The table of every case, the hints of those that do not hold, and the verdict. */
 export function renderTable(report: CheckReport): string {
@@ -36,8 +51,8 @@ export function renderTable(report: CheckReport): string {
   }
   const hinted = report.cases.filter((item) => item.hint !== undefined);
   if (report.diagnosis.length > 0 || hinted.length > 0) lines.push('', 'What is wrong:');
-  for (const text of report.diagnosis) lines.push(`  - ${text}`);
-  for (const item of hinted) lines.push(`  - ${item.id} (${MARK[item.status]}, ${item.section}): ${item.hint}`);
+  for (const text of report.diagnosis) lines.push(...wrap(`- ${text}`));
+  for (const item of hinted) lines.push(...wrap(`- ${item.id} (${MARK[item.status]}, ${item.section}): ${item.hint}`));
   const { summary } = report;
   lines.push(
     '',

@@ -165,7 +165,7 @@ export const STATE_CASES: CheckCase[] = [
     id: 'challenge',
     title: 'a 401 with a DPoP challenge',
     section: 'RFC 9449 §7.1',
-    expect: '401, WWW-Authenticate: DPoP',
+    expect: '401, DPoP challenge',
     required: false,
     hint: 'Without a DPoP challenge (WWW-Authenticate: DPoP ...) clients cannot tell this API wants DPoP.',
     run: async (c) => {

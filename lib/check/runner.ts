@@ -108,6 +108,13 @@ export async function runChecks(
     cases.push(report);
     progress(report, index, ALL_CASES.length);
   }
+  const offset = context.clockOffset ?? 0;
+  if (Math.abs(offset) >= 5) {
+    diagnosis.push(
+      `The server's clock is ${Math.abs(offset)} s ${offset > 0 ? 'ahead of' : 'behind'} this machine's (its Date ` +
+        "header): every proof's iat looks that far off to it.",
+    );
+  }
   const count = (status: CaseStatus) => cases.filter((item) => item.status === status).length;
   const summary = {
     pass: count('pass'),

@@ -61,7 +61,7 @@ export async function obtainToken(
   let clientAuth: ReturnType<Oauth['ClientSecretBasic']>;
   if (source.clientSecret !== undefined) clientAuth = oauth.ClientSecretBasic(source.clientSecret);
   else clientAuth = oauth.PrivateKeyJwt((await loadPrivateKey(source.privateKeyFile!, '--private-key')).key as never);
-  const dpop = oauth.DPoP(client, keyPair as never);
+  const dpop = oauth.DPoP({}, keyPair as never);
   const parameters: string[][] = [];
   if (source.scope !== undefined) parameters.push(['scope', source.scope]);
   for (const resource of source.resource) parameters.push(['resource', resource]);
