@@ -58,9 +58,9 @@ export async function diagnoseBaseline(context: CheckContext, response: CheckRes
     const publicUrl = `${context.target.origin}${probe.prefix}`;
     return [
       `A proof for ${probe.htu} is accepted but one for ${context.htu} is not: the server rebuilds a different URL ` +
-        `than the one clients call (${what}), as behind a proxy. Set publicUrl to the public URL ` +
-        `(nestjs-dpop: DpopModule.forRoot({ publicUrl: '${publicUrl}' })), or trust the proxy's ` +
-        'X-Forwarded-Proto/-Host/-Prefix (trustProxy) when a proxy you control sets them.',
+        `than the one clients call (${what}), as behind a proxy. Set publicUrl to the URL clients call, here ` +
+        `'${publicUrl}' (nestjs-dpop: DpopModule.forRoot({ publicUrl })), or, when a proxy you control sets ` +
+        'X-Forwarded-Proto/-Host/-Prefix, trust them (trustProxy).',
     ];
   }
   if (code === 'use_dpop_nonce')

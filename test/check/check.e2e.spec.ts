@@ -172,7 +172,9 @@ describe('nestjs-dpop check against the guard behind a path-prefixing proxy', ()
     const run = await runCheck(['check', `${proxyUrl}/prefix/api/me`, '--token', token, '--key', keyFile]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/FAIL accepted/);
-    expect(run.stdout).toContain(`publicUrl: '${proxyUrl}/prefix'`);
+    expect(run.stdout).toContain('the server rebuilds a different URL');
+    expect(run.stdout).toContain('Set publicUrl to the URL clients call');
+    expect(run.stdout).toContain(`'${proxyUrl}/prefix'`);
     expect(run.stdout + run.stderr).not.toContain(token);
   });
 
