@@ -44,6 +44,21 @@ describe('nestjs-dpop check against the sample (client credentials, client_secre
     const report = JSON.parse(run.stdout) as { summary: { requests: number } };
     expect(report.summary.requests).toBeLessThanOrEqual(120);
   });
+
+  it('--method POST and --header on another route: exits 0, a progress line per case, then the table', async () => {
+    const run = await runCheck([
+      'check',
+      `${issuer}/api/echo`,
+      ...['--issuer', issuer, '--client-id', 'demo-service', '--client-secret', 'demo-service-secret'],
+      ...['--scope', 'api', '--method', 'POST', '--header', 'X-Request-Id: dpop-check'],
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('nestjs-dpop check: POST');
+    expect(run.stdout).toContain('Every required case holds.');
+    expect(run.stderr.split('\n').filter((line) => /^\[ ?\d+\/44\] (PASS|SKIP|WARN|FAIL) /.test(line))).toHaveLength(
+      44,
+    );
+  });
 });
 
 describe('nestjs-dpop check against the sample with server nonces', () => {
