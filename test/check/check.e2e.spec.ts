@@ -2,9 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_FAPI_TEST_PRIVATE_JWK } from '../../sample/oauth/demo-fapi-test-key.js';
 import { start, useGuardFixture } from '../helpers/guard-app.js';
 import { startSample } from '../helpers/sample-app.js';
 import { casesOf, jwkFile, runCheck } from './run-check.js';
@@ -44,6 +47,26 @@ describe('nestjs-dpop check against the sample (client credentials, client_secre
     const report = JSON.parse(run.stdout) as { summary: { requests: number } };
     expect(report.summary.requests).toBeLessThanOrEqual(120);
   });
+
+  it.each(['jwk', 'pem'])(
+    '--private-key (%s): the client assertion is made and sent; a refused grant is a setup error (exit 2)',
+    async (format) => {
+      const jwk = { ...DEMO_FAPI_TEST_PRIVATE_JWK, use: undefined };
+      const pem = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'pkcs8', format: 'pem' });
+      const file = format === 'jwk' ? jwkFile(jwk) : jwkFile(jwk).replace(/json$/, 'pem');
+      if (format === 'pem') writeFileSync(file, pem);
+      // demo-fapi authenticates with private_key_jwt but may not use the client-credentials grant: the sample
+      // authenticates the client first, so unauthorized_client (not invalid_client) shows the assertion verified.
+      const run = await runCheck([
+        'check',
+        `${issuer}/api/me`,
+        ...['--issuer', issuer, '--client-id', 'demo-fapi', '--private-key', file],
+      ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('refused the client-credentials request unauthorized_client');
+      expect(run.stderr).not.toContain(DEMO_FAPI_TEST_PRIVATE_JWK.d);
+    },
+  );
 
   it('--method POST and --header on another route: exits 0, a progress line per case, then the table', async () => {
     const run = await runCheck([
