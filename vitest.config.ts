@@ -17,6 +17,7 @@ const CONCERNS = [
   'openapi',
   'health',
   'observability',
+  'check',
 ].join(',');
 
 export default defineConfig({

@@ -4,8 +4,11 @@ const AUTH_PARAM = new RegExp(`[\\s,]*(${TOKEN})\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)
 /** An auth-scheme, optionally followed by a token68. */
 const SCHEME = new RegExp(`[\\s,]*(${TOKEN})(?:\\s+[A-Za-z0-9\\-._~+/]+=*)?\\s*(?=,|\\s|$)`, 'y');
 
-/** Parses a `WWW-Authenticate` value into challenges (lower-cased scheme, params). Stops at the first malformed part. */
-function parseChallenges(header: string): { scheme: string; params: Map<string, string> }[] {
+/**
+ * Parses a `WWW-Authenticate` value into challenges (lower-cased scheme, params). Stops at the first malformed part.
+ * @internal
+ */
+export function parseChallenges(header: string): { scheme: string; params: Map<string, string> }[] {
   const challenges: { scheme: string; params: Map<string, string> }[] = [];
   let position = 0;
   while (position < header.length) {
