@@ -17,6 +17,8 @@ import { freePort } from '../helpers/sample-app.js';
 // Keep the provider configuration in step with the docs page.
 const JWT_RESOURCE = 'https://orders.example.com';
 const OPAQUE_RESOURCE = 'https://orders-opaque.example.com';
+/** Another API at the same provider: its opaque tokens must not open the orders API. */
+const BILLING_RESOURCE = 'https://billing.example.com';
 const ORDER_SCOPES = 'orders:read orders:write';
 
 @Controller('orders')
@@ -71,6 +73,7 @@ beforeAll(async () => {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: true },
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {
         enabled: true,
@@ -86,8 +89,8 @@ beforeAll(async () => {
               jwt: { sign: { alg: 'ES256' } },
             };
           }
-          if (resource === OPAQUE_RESOURCE) {
-            return { scope: ORDER_SCOPES, audience: OPAQUE_RESOURCE, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
+          if (resource === OPAQUE_RESOURCE || resource === BILLING_RESOURCE) {
+            return { scope: ORDER_SCOPES, audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
           }
           throw new errors.InvalidTarget();
         },
@@ -136,7 +139,8 @@ async function openidClient(resource: string, scope: string) {
     oidc.fetchProtectedResource(config, tokens.access_token, new URL(url), method, undefined, undefined, {
       DPoP: dpop,
     });
-  return { tokens, call };
+  const revoke = () => oidc.tokenRevocation(config, tokens.access_token);
+  return { tokens, call, revoke };
 }
 
 /** The challenge openid-client refused a response with (it throws on a WWW-Authenticate challenge). */
@@ -201,6 +205,28 @@ describe.each(ADAPTERS)('oidc-provider → openid-client → a Nest API on %s', 
     expect(challenges).toContainEqual(
       expect.objectContaining({ parameters: expect.objectContaining({ error: 'insufficient_scope' }) }),
     );
+  });
+
+  it("an opaque token for another API at the provider (the introspection response's aud): 401 invalid_token", async () => {
+    const { call } = await openidClient(BILLING_RESOURCE, 'orders:read');
+    const error = await call(`${opaqueBase}/orders`).then(
+      () => undefined,
+      (caught: unknown) => caught as { response?: Response },
+    );
+    expect(error?.response?.status).toBe(401);
+    expect(error?.response?.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  it('an opaque token revoked at the provider is refused on the next request (introspection not cached)', async () => {
+    const { call, revoke } = await openidClient(OPAQUE_RESOURCE, 'orders:read');
+    expect((await call(`${opaqueBase}/orders`)).status).toBe(200);
+    await revoke();
+    const error = await call(`${opaqueBase}/orders`).then(
+      () => undefined,
+      (caught: unknown) => caught as { response?: Response },
+    );
+    expect(error?.response?.status).toBe(401);
+    expect(error?.response?.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
   it('a token for the other resource (opaque) at the JWT API: 401 invalid_token', async () => {
