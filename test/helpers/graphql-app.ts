@@ -1,5 +1,5 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Module, type INestApplication, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   Args,
@@ -158,6 +158,8 @@ export async function startGraphql(
     subscriptions?: boolean;
     logger?: LoggerService;
     fieldGuards?: boolean;
+    /** The app's resolvers and providers, instead of this file's resolvers. */
+    providers?: Provider[];
   } = {},
 ): Promise<GraphqlApp> {
   const store = new CountingStore();
@@ -184,7 +186,7 @@ export async function startGraphql(
         });
   @Module({
     imports: [DpopModule.forRoot({ isGlobal: true, store, ...options }), graphql],
-    providers: [ApiResolver, ProfileResolver, NoteResolver],
+    providers: extra.providers ?? [ApiResolver, ProfileResolver, NoteResolver],
   })
   class GraphqlAppModule {}
   const app = await NestFactory.create(

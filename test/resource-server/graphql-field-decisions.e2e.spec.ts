@@ -1,14 +1,9 @@
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Injectable, Module, type ExecutionContext, type INestApplication } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
-import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Query, Resolver } from '@nestjs/graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dpop, DpopBound, DpopContext, DpopGuard, DpopModule } from '../../lib/index.js';
-import { CountingStore, GRAPHQL_DRIVERS, gql, type GraphqlDriverName } from '../helpers/graphql-app.js';
+import { Dpop, DpopBound, DpopContext, DpopGuard } from '../../lib/index.js';
+import { GRAPHQL_DRIVERS, gql, startGraphql, type GraphqlDriverName } from '../helpers/graphql-app.js';
 import { useGuardFixture } from '../helpers/guard-app.js';
 
 // Each guarded GraphQL field is decided by its own shouldSkip and its own @DpopBound() options; only the
@@ -47,40 +42,10 @@ class FieldsResolver {
   }
 }
 
-async function start(
-  driver: GraphqlDriverName,
-): Promise<{ app: INestApplication; base: string; store: CountingStore }> {
-  const store = new CountingStore();
-  const graphql =
-    driver === 'apollo'
-      ? GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          autoSchemaFile: true,
-          path: '/graphql',
-          playground: false,
-          allowBatchedHttpRequests: true,
-        })
-      : GraphQLModule.forRoot<MercuriusDriverConfig>({
-          driver: MercuriusDriver,
-          autoSchemaFile: true,
-          path: '/graphql',
-          graphiql: false,
-          allowBatchedQueries: true,
-        });
-  @Module({
-    imports: [DpopModule.forRoot({ isGlobal: true, store, ...fixture.jwtOptions() }), graphql],
+const start = (driver: GraphqlDriverName) =>
+  startGraphql(driver, fixture.jwtOptions(), {
     providers: [FieldsResolver, { provide: APP_GUARD, useClass: PublicStatusGuard }],
-  })
-  class FieldsAppModule {}
-  const app = await NestFactory.create(
-    FieldsAppModule,
-    driver === 'apollo' ? new ExpressAdapter() : new FastifyAdapter(),
-    { logger: ['error'], abortOnError: false },
-  );
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, base: `http://127.0.0.1:${port}`, store };
-}
+  });
 
 describe.each(GRAPHQL_DRIVERS)('each GraphQL field decides for itself on $driver ($adapter)', ({ driver }) => {
   let server: Awaited<ReturnType<typeof start>>;
