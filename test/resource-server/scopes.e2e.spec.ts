@@ -1,14 +1,8 @@
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
-import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
+import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
+import { Query, Resolver } from '@nestjs/graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dpop, DpopBound, DpopContext, DpopEvents, DpopModule, type DpopEvent } from '../../lib/index.js';
-import { CountingStore, GRAPHQL_DRIVERS, gql, type GraphqlDriverName } from '../helpers/graphql-app.js';
+import { Dpop, DpopBound, DpopContext, DpopEvents, type DpopEvent } from '../../lib/index.js';
+import { GRAPHQL_DRIVERS, gql, startGraphql, type GraphqlDriverName } from '../helpers/graphql-app.js';
 import { ADAPTERS, start, useGuardFixture } from '../helpers/guard-app.js';
 
 // @DpopBound({ scopes }): every listed scope must be granted by the token (`scope`, a space-separated string, or
@@ -174,43 +168,14 @@ class ShopResolver {
   }
 }
 
-async function startGraphql(
-  driver: GraphqlDriverName,
-): Promise<{ app: INestApplication; base: string; store: CountingStore }> {
-  const store = new CountingStore();
-  const graphql =
-    driver === 'apollo'
-      ? GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          autoSchemaFile: true,
-          path: '/graphql',
-          playground: false,
-        })
-      : GraphQLModule.forRoot<MercuriusDriverConfig>({
-          driver: MercuriusDriver,
-          autoSchemaFile: true,
-          path: '/graphql',
-          graphiql: false,
-        });
-  @Module({
-    imports: [DpopModule.forRoot({ isGlobal: true, store, ...fixture.jwtOptions() }), graphql],
-    providers: [ShopResolver],
-  })
-  class ShopModule {}
-  const app = await NestFactory.create(ShopModule, driver === 'apollo' ? new ExpressAdapter() : new FastifyAdapter(), {
-    logger: ['error'],
-    abortOnError: false,
-  });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, base: `http://127.0.0.1:${port}`, store };
-}
+const startShop = (driver: GraphqlDriverName) =>
+  startGraphql(driver, fixture.jwtOptions(), { providers: [ShopResolver] });
 
 describe.each(GRAPHQL_DRIVERS)('@DpopBound({ scopes }) per GraphQL field on $driver ($adapter)', ({ driver }) => {
-  let server: Awaited<ReturnType<typeof startGraphql>>;
+  let server: Awaited<ReturnType<typeof startShop>>;
   const events: DpopEvent[] = [];
   beforeAll(async () => {
-    server = await startGraphql(driver);
+    server = await startShop(driver);
     server.app.get(DpopEvents).subscribe((event) => events.push(event));
   });
   afterAll(() => server?.app.close());
